@@ -74,10 +74,14 @@ typedef void (*bh_conf_err_fn)(void *arg, const char *file, int line, const char
  * Read every *.conf of dir. Syntax errors are reported through err and counted into
  * *n_errors; the sections that parsed are still returned. Returns 0 (check n_errors),
  * BH_ENOENT when dir does not exist, BH_ENOMEM.
+ * Notes: *n_errors is added to, not reset (start it at 0); n_errors may be NULL. err
+ * may be NULL: errors are then logged. A dir that exists but cannot be read is one
+ * reported error and an empty conf.
  */
 int bh_conf_load_dir(const char *dir, struct bh_conf **out, bh_conf_err_fn err, void *arg,
 		     unsigned *n_errors);
-/** Parse one file (used by load_dir and tests). Same contract. */
+/** Parse one file (used by load_dir and tests). Same contract; BH_ENOENT when the file
+ *  does not exist. */
 int bh_conf_load_file(struct bh_conf *conf, const char *path, bh_conf_err_fn err, void *arg,
 		      unsigned *n_errors);
 struct bh_conf *bh_conf_new(void);
@@ -98,6 +102,10 @@ struct bh_conf_values;
  * ("unknown key 'x' in [flow refund]"), as is a bad or out-of-range value or a missing
  * required key. Returns 0 and *vals, or BH_ECONFIG after reporting every problem
  * (then *vals is NULL and nothing must be used).
+ * Notes: values are written to the bases only when the whole section is valid. sec may
+ * be NULL (nothing set: defaults only); bases[i] may be NULL to check without storing.
+ * A key declared by several maps is stored into each. A relative `<key>_file` path is
+ * taken from the folder of the config file that names it.
  */
 int bh_conf_apply(const struct bh_conf_section *sec, const struct bh_cfg_entry *const *maps,
 		  void *const *bases, size_t n_maps, struct bh_conf_values **vals,

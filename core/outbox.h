@@ -19,14 +19,18 @@
  * DURABILITY
  *   Durable commits by default (no MDB_NOSYNC). Writes go through one committer thread
  *   that applies every pending ingest/complete request in one write transaction and
- *   one fsync (group commit), then wakes each caller with its own result. No
+ *   one fsync (group commit), each request in its own nested transaction so that it
+ *   can fail alone, then wakes each caller with its own result. No
  *   transaction is ever held across network I/O: claims copy records out and close
  *   their read transaction.
  *
  * SPACE
  *   MDB_MAP_FULL grows the map (doubling) up to opts.max_size. At the maximum, ingest
  *   fails with BH_EBUSY and nothing of that request is stored (sources pause); it
- *   succeeds again once completions freed space. Nothing is ever dropped.
+ *   succeeds again once completions freed space. Nothing is ever dropped. Other writes
+ *   that cannot fit at the maximum fail alone with BH_ESPACE. The map's pages are
+ *   regularly dropped from the process's resident set (madvise), so a large backlog
+ *   does not stay resident while it drains.
  *
  * CORRUPTION
  *   An entry that cannot be decoded (bad magic, unknown format version, truncated) is
@@ -64,18 +68,25 @@ struct bh_outbox_opts {
 	uint64_t (*rand64)(void *arg);
 	void *clock_arg;
 	/** Routing: fill flows[] with the ids subscribed to topic, return the count
-	 *  (at most max). NULL routes nothing (records are stored and acked at once). */
+	 *  (at most max). Called from the committer thread inside its write transaction:
+	 *  must not call the outbox. A record routed nowhere (or route NULL) is not kept;
+	 *  only its idempotency key is remembered (as if stored and acked at once). */
 	size_t (*route)(void *arg, const char *topic, uint32_t *flows, size_t max);
 	void *route_arg;
 	/** Called (from the committer thread, no lock held) after a commit that made
-	 *  items due or freed space while sources were paused. Keep it short. */
+	 *  items due or freed space while sources were paused. Keep it short. It runs
+	 *  before the calls committed by that commit return. It must not call outbox
+	 *  write functions (they fail with BH_EINVAL there). */
 	void (*notify)(void *arg);
 	void *notify_arg;
 };
 
 /** Retry policy of one flow. Backoff: full jitter over
  *  min(max_backoff, min_backoff * 2^(attempt-1)), never earlier than retry_after.
- *  Dead after max_attempts attempts or once older than max_age (0 = no limit). */
+ *  Dead after max_attempts attempts or once older than max_age (0 = no limit); the
+ *  age counts from when the entry was queued (ingest, or dead-letter replay).
+ *  A NULL policy means all defaults; negative values are refused (BH_EINVAL); a
+ *  max_backoff below min_backoff is raised to it. */
 struct bh_retry_policy {
 	int max_attempts;           /**< default 10 */
 	int64_t max_age_ms;         /**< default 7 days */
@@ -88,7 +99,8 @@ int bh_outbox_open(const struct bh_outbox_opts *opts, struct bh_outbox **out);
 void bh_outbox_close(struct bh_outbox *ob);
 
 /** Map a flow name to its stable id (created on first use, persisted), and set its
- *  retry policy for this process. Call at start-up, before ingest. */
+ *  retry policy for this process. Call at start-up, before ingest. Names are 1-64
+ *  bytes without control characters. */
 int bh_outbox_flow(struct bh_outbox *ob, const char *name, const struct bh_retry_policy *pol,
 		   uint32_t *flow_id);
 /** Name of a flow id known to this outbox (persisted names included), or NULL. */
@@ -115,7 +127,7 @@ int bh_outbox_ingest(struct bh_outbox *ob, const char *source, const struct bh_o
 		     size_t n, const char *cursor, size_t *n_new);
 /** Copy the stored cursor of source. Returns its length, BH_ENOENT, BH_ETOOBIG. */
 int bh_outbox_cursor_get(struct bh_outbox *ob, const char *source, char *buf, size_t len);
-/** True while ingest is refused for lack of space. */
+/** True while ingest is refused for lack of space (state of this process). */
 bool bh_outbox_paused(struct bh_outbox *ob);
 
 /* ---- delivery ---- */
@@ -134,7 +146,8 @@ struct bh_outbox_item {
 /**
  * Claim up to max due items of flow_id (due time <= now, not claimed), in due order
  * then seq order. *next_due_ms = earliest due time among the flow's unclaimed items
- * left (INT64_MAX when none). Returns 0 (n may be 0), BH_ENOMEM, BH_EIO.
+ * left (INT64_MAX when none). Corrupt entries met on the way are moved to `corrupt`
+ * and skipped. Returns 0 (n may be 0), BH_ENOMEM, BH_EIO.
  */
 int bh_outbox_claim(struct bh_outbox *ob, uint32_t flow_id, size_t max,
 		    struct bh_outbox_item **items, size_t *n, int64_t *next_due_ms);
@@ -168,7 +181,8 @@ struct bh_outbox_result {
  * OK deletes the queue entry (and the record when no flow references it), writes the
  * xrefs, ingests the follow-ups and counts acked_total; RETRY reschedules with backoff
  * or moves to dead when the policy is exhausted; REJECT moves to dead. A result whose
- * queue entry no longer exists is ignored (counted nowhere).
+ * queue entry no longer exists is ignored (counted nowhere; its outcome_out echoes
+ * the outcome given). A result's claim is released whatever happens.
  * *outcome_out (optional, n entries) = what was done: OK, RETRY, or REJECT for dead.
  */
 int bh_outbox_complete(struct bh_outbox *ob, const struct bh_outbox_result *res, size_t n,
@@ -195,6 +209,7 @@ struct bh_dead_info {
 /** Call fn for each dead letter (key order); fn returns non-zero to stop. */
 int bh_outbox_dead_foreach(struct bh_outbox *ob,
 			   int (*fn)(void *arg, const struct bh_dead_info *d), void *arg);
+/** Returns 0, BH_ENOENT, or BH_ECORRUPT (the letter was unreadable: moved aside). */
 int bh_outbox_dead_get(struct bh_outbox *ob, const char *id, struct bh_dead_info *out);
 void bh_outbox_dead_info_free(struct bh_dead_info *d);
 /** Put a dead letter (id, or every one when id is NULL) back in its flow's queue with
@@ -207,7 +222,8 @@ int bh_outbox_dead_drop(struct bh_outbox *ob, const char *id);
 
 /** Append one entry (JSON text); the oldest entries beyond log_cap are removed. */
 int bh_outbox_log_append(struct bh_outbox *ob, const char *json);
-/** Call fn for the last `last` entries, oldest first. */
+/** Call fn for the last `last` entries (0 = all), oldest first; fn returns non-zero
+ *  to stop. */
 int bh_outbox_log_foreach(struct bh_outbox *ob, size_t last,
 			  int (*fn)(void *arg, const char *json), void *arg);
 
@@ -226,8 +242,8 @@ struct bh_outbox_stats {
 	uint64_t records;           /**< stored envelopes */
 	uint64_t corrupt;
 	uint64_t acked_total;       /**< persisted count of OK completions ever */
-	uint64_t map_size, map_used;
-	bool paused;
+	uint64_t map_size, map_used;   /**< bytes; map_used excludes LMDB's free pages */
+	bool paused;                /**< ingest refused for lack of space in THIS process */
 };
 
 int bh_outbox_stats(struct bh_outbox *ob, struct bh_outbox_stats *st,
@@ -239,5 +255,8 @@ int bh_outbox_stats(struct bh_outbox *ob, struct bh_outbox_stats *st,
  *  encoding — used by tests to plant corrupt entries. */
 int bh_outbox_debug_put_raw(struct bh_outbox *ob, const char *table, const void *key,
 			    size_t klen, const void *val, size_t vlen);
+/** Number of write requests waiting for the committer (not the group being applied) —
+ *  lets tests know when several requests will be committed as one group. */
+size_t bh_outbox_debug_queued(struct bh_outbox *ob);
 
 #endif

@@ -135,7 +135,8 @@ enum bh_cfg_type {
 
 /**
  * One row of a plugin's config map. The map is an array ending with a zeroed row.
- * min/max bound INT, DURATION (in ms) and SIZE values when min < max.
+ * min/max bound INT, DURATION (in ms) and SIZE values when min < max; with max 0 and
+ * min > 0 only the minimum applies.
  */
 struct bh_cfg_entry {
 	enum bh_cfg_type type;

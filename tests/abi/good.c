@@ -1,0 +1,2 @@
+/* A correct plugin named abi-good. */
+#include "abi_plugin.h"
