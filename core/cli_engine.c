@@ -307,18 +307,6 @@ static void print_outbox(json_object *ob)
 	}
 }
 
-static int flow_stats_json(void *arg, const struct bh_outbox_flow_stats *fs)
-{
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "flow", json_object_new_string(fs->name ? fs->name : "?"));
-	json_object_object_add(o, "queued", json_object_new_int64((int64_t)fs->queued));
-	json_object_object_add(o, "due_now", json_object_new_int64((int64_t)fs->due_now));
-	json_object_object_add(o, "dead", json_object_new_int64((int64_t)fs->dead));
-	json_object_object_add(o, "oldest_ms", json_object_new_int64(fs->oldest_ms));
-	json_object_array_add(arg, o);
-	return 0;
-}
-
 int bh_cli_status(const struct bh_cli_globals *g, int argc, char **argv)
 {
 	bool as_json = false;
@@ -347,23 +335,11 @@ int bh_cli_status(const struct bh_cli_globals *g, int argc, char **argv)
 		struct bh_outbox *ob;
 		if (bh_cli_open_outbox(g, &ob) != 0)
 			return BH_EX_IOERR;
-		struct bh_outbox_stats st;
-		json_object *flows = json_object_new_array();
 		root = json_object_new_object();
 		json_object_object_add(root, "running", json_object_new_boolean(0));
-		if (bh_outbox_stats(ob, &st, flow_stats_json, flows) == 0) {
-			json_object *o = json_object_new_object();
-			json_object_object_add(o, "records", json_object_new_int64((int64_t)st.records));
-			json_object_object_add(o, "corrupt", json_object_new_int64((int64_t)st.corrupt));
-			json_object_object_add(o, "acked_total", json_object_new_int64((int64_t)st.acked_total));
-			json_object_object_add(o, "map_size", json_object_new_int64((int64_t)st.map_size));
-			json_object_object_add(o, "map_used", json_object_new_int64((int64_t)st.map_used));
-			json_object_object_add(o, "paused", json_object_new_boolean(st.paused));
-			json_object_object_add(o, "flows", flows);
+		json_object *o = bh_engine_outbox_json(ob);
+		if (o)
 			json_object_object_add(root, "outbox", o);
-		} else {
-			json_object_put(flows);
-		}
 		bh_outbox_close(ob);
 	}
 	if (as_json) {

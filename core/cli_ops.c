@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <backhaul/diag.h>
+
 #include "cli.h"
 #include "control.h"
 #include "err.h"
@@ -254,5 +256,72 @@ int bh_cli_plugins(const struct bh_cli_globals *g, int argc, char **argv)
 		       ld->refused ? " (some files were refused: see the errors above)" : "");
 	}
 	bh_loader_free(ld);
+	return ex;
+}
+
+int bh_cli_test_connection(const struct bh_cli_globals *g, int argc, char **argv)
+{
+	if (argc < 1 || bh_cli_wants_help(argc, argv)) {
+		FILE *fp = argc < 1 ? stderr : stdout;
+		fprintf(fp, "usage: backhaul [-c DIR] test-connection NAME\n\n"
+			    "Check that endpoint NAME (a [endpoint NAME] section) reaches its service,\n"
+			    "that its credentials authenticate and that they carry the permissions\n"
+			    "the flows need. Prints one line per check with what to fix.\n"
+			    "Exit 0 when every check passed, 77 when credentials or permissions are\n"
+			    "refused, 69 when the service cannot be reached, 78 for configuration.\n");
+		return argc < 1 ? BH_EX_USAGE : 0;
+	}
+	if (!getenv("BH_LOG_LEVEL"))
+		bh_log_set_level(BH_LOG_ERR);
+	struct bh_engine_opts opts = {.conf_dir = g->conf_dir, .state_dir = g->state_dir,
+				      .check_only = true};
+	struct bh_engine *eng = NULL;
+	int rc = bh_engine_create(&opts, &eng);
+	struct bh_instance *in = eng ? bh_engine_find(eng, argv[0]) : NULL;
+	int ex = 0;
+	if (!in || in->kind != BH_KIND_ENDPOINT) {
+		fprintf(stderr, "backhaul test-connection: no endpoint named '%s' in %s\n", argv[0],
+			g->conf_dir);
+		ex = BH_EX_CONFIG;
+		goto out;
+	}
+	if (in->disabled) {
+		fprintf(stderr, "backhaul test-connection: endpoint '%s' is disabled or its "
+			"configuration is invalid (run `backhaul check-config`)\n", argv[0]);
+		ex = BH_EX_CONFIG;
+		goto out;
+	}
+	const struct bh_diag_ops *ops = in->plugin->desc->capability
+						? in->plugin->desc->capability(in->ctx, BH_CAP_DIAG)
+						: NULL;
+	if (!ops) {
+		fprintf(stderr, "backhaul test-connection: plugin '%s' offers no connection test\n",
+			in->plugin->desc->name);
+		ex = BH_EX_UNAVAILABLE;
+		goto out;
+	}
+	char *out = NULL;
+	struct bh_status st;
+	memset(&st, 0, sizeof(st));
+	rc = ops->test_connection(in->ctx, &out, &st);
+	json_object *o = out ? json_tokener_parse(out) : NULL;
+	json_object *checks = o ? json_object_object_get(o, "checks") : NULL;
+	printf("endpoint %s (plugin %s):\n", in->name, in->plugin->desc->name);
+	for (size_t i = 0; checks && i < json_object_array_length(checks); i++) {
+		json_object *c = json_object_array_get_idx(checks, i);
+		bool okc = json_object_get_boolean(json_object_object_get(c, "ok"));
+		printf("  %s %-28s %s\n", okc ? "ok  " : "FAIL",
+		       json_object_get_string(json_object_object_get(c, "name")),
+		       json_object_get_string(json_object_object_get(c, "detail")));
+	}
+	if (rc != 0 && !checks)
+		printf("  FAIL %s%s%s\n", st.code[0] ? st.code : bh_strerror(rc), st.message[0] ? ": " : "",
+		       st.message);
+	json_object_put(o);
+	free(out);
+	ex = rc == 0 ? 0 : rc == BH_EAUTH ? 77 : rc == BH_ERETRY ? BH_EX_UNAVAILABLE : BH_EX_DATAERR;
+	printf("%s\n", rc == 0 ? "all checks passed" : "connection test FAILED");
+out:
+	bh_engine_destroy(eng);
 	return ex;
 }

@@ -572,6 +572,25 @@ static int flow_stats_cb(void *arg, const struct bh_outbox_flow_stats *fs)
 	return 0;
 }
 
+struct json_object *bh_engine_outbox_json(struct bh_outbox *outbox)
+{
+	struct bh_outbox_stats st;
+	json_object *flows = json_object_new_array();
+	if (bh_outbox_stats(outbox, &st, flow_stats_cb, flows) != 0) {
+		json_object_put(flows);
+		return NULL;
+	}
+	json_object *ob = json_object_new_object();
+	json_object_object_add(ob, "records", json_object_new_int64((int64_t)st.records));
+	json_object_object_add(ob, "corrupt", json_object_new_int64((int64_t)st.corrupt));
+	json_object_object_add(ob, "acked_total", json_object_new_int64((int64_t)st.acked_total));
+	json_object_object_add(ob, "map_size", json_object_new_int64((int64_t)st.map_size));
+	json_object_object_add(ob, "map_used", json_object_new_int64((int64_t)st.map_used));
+	json_object_object_add(ob, "paused", json_object_new_boolean(st.paused));
+	json_object_object_add(ob, "flows", flows);
+	return ob;
+}
+
 char *bh_engine_status_json(struct bh_engine *eng)
 {
 	json_object *root = json_object_new_object();
@@ -624,22 +643,9 @@ char *bh_engine_status_json(struct bh_engine *eng)
 	pthread_mutex_unlock(&eng->lock);
 	json_object_object_add(root, "instances", insts);
 	if (eng->outbox) {
-		struct bh_outbox_stats st;
-		json_object *flows = json_object_new_array();
-		if (bh_outbox_stats(eng->outbox, &st, flow_stats_cb, flows) == 0) {
-			json_object *ob = json_object_new_object();
-			json_object_object_add(ob, "records", json_object_new_int64((int64_t)st.records));
-			json_object_object_add(ob, "corrupt", json_object_new_int64((int64_t)st.corrupt));
-			json_object_object_add(ob, "acked_total",
-					       json_object_new_int64((int64_t)st.acked_total));
-			json_object_object_add(ob, "map_size", json_object_new_int64((int64_t)st.map_size));
-			json_object_object_add(ob, "map_used", json_object_new_int64((int64_t)st.map_used));
-			json_object_object_add(ob, "paused", json_object_new_boolean(st.paused));
-			json_object_object_add(ob, "flows", flows);
+		json_object *ob = bh_engine_outbox_json(eng->outbox);
+		if (ob)
 			json_object_object_add(root, "outbox", ob);
-		} else {
-			json_object_put(flows);
-		}
 	}
 	char *s = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
 	json_object_put(root);

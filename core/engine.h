@@ -164,6 +164,9 @@ void bh_engine_destroy(struct bh_engine *eng);
 int bh_engine_sync_now(struct bh_engine *eng, const char *source);
 /** Wake the workers (new due items, e.g. after a dead-letter replay by the CLI). */
 void bh_engine_wake(struct bh_engine *eng);
+struct json_object;
+/** The outbox's stats and per-flow queues as a JSON object (caller puts it). */
+struct json_object *bh_engine_outbox_json(struct bh_outbox *outbox);
 /** Status as JSON text (malloc'd). */
 char *bh_engine_status_json(struct bh_engine *eng);
 /** The port the HTTP listener is bound to, or 0. */

@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "clock.h"
 #include "engine.h"
 #include "err.h"
 #include "listener.h"
@@ -32,16 +33,12 @@ static void host_log(bh_instance *inst, int level, const char *fmt, ...)
 
 static int64_t host_now_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return bh_wall_ms();
 }
 
 static int64_t host_mono_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return bh_mono_ms();
 }
 
 static const char *host_instance_name(const bh_instance *inst)

@@ -22,6 +22,7 @@ static const struct bh_cli_cmd cmds[] = {
 	{"log", bh_cli_log, "show the per-cycle sync log"},
 	{"dead", bh_cli_dead, "list, show, replay or drop dead letters"},
 	{"plugins", bh_cli_plugins, "list installed plugins or describe one"},
+	{"test-connection", bh_cli_test_connection, "check an endpoint's reachability, login, permissions"},
 	{"version", bh_cli_version, "print version and plugin ABI"},
 	{NULL, NULL, NULL},
 };

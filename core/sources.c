@@ -15,25 +15,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "engine.h"
 #include "err.h"
 #include "log.h"
 
 #define SUB "source"
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void wait_until(struct bh_engine *eng, int64_t deadline_mono)
 {
@@ -60,24 +48,24 @@ static void *source_main(void *arg)
 {
 	struct bh_instance *in = arg;
 	struct bh_engine *eng = in->eng;
-	int64_t next = mono_ms(); /* first poll at start */
+	int64_t next = bh_mono_ms(); /* first poll at start */
 	pthread_mutex_lock(&eng->lock);
 	while (!eng->stopping) {
 		bool paused = bh_outbox_paused(eng->outbox);
-		if (!in->sync_requested && (mono_ms() < next || paused)) {
-			int64_t dl = paused ? mono_ms() + 1000 : next;
-			if (dl > mono_ms() + 1000)
-				dl = mono_ms() + 1000;
+		if (!in->sync_requested && (bh_mono_ms() < next || paused)) {
+			int64_t dl = paused ? bh_mono_ms() + 1000 : next;
+			if (dl > bh_mono_ms() + 1000)
+				dl = bh_mono_ms() + 1000;
 			wait_until(eng, dl);
 			continue;
 		}
 		if (paused) {
-			wait_until(eng, mono_ms() + 1000);
+			wait_until(eng, bh_mono_ms() + 1000);
 			continue;
 		}
 		in->sync_requested = false;
 		uint64_t before = in->emitted;
-		int64_t start = wall_ms();
+		int64_t start = bh_wall_ms();
 		in->last_poll_ms = start;
 		pthread_mutex_unlock(&eng->lock);
 
@@ -85,14 +73,14 @@ static void *source_main(void *arg)
 		if (rc != 0)
 			BH_LOG_WARN(SUB, "[endpoint %s]: poll failed: %s; next cycle tries again", in->name,
 				    bh_strerror(rc));
-		int64_t end = wall_ms();
+		int64_t end = bh_wall_ms();
 
 		pthread_mutex_lock(&eng->lock);
 		in->polls++;
 		in->last_poll_rc = rc;
 		in->last_poll_end_ms = end;
 		uint64_t emitted = in->emitted - before;
-		next = mono_ms() + in->common.poll_interval_ms;
+		next = bh_mono_ms() + in->common.poll_interval_ms;
 		pthread_mutex_unlock(&eng->lock);
 		log_poll(eng, in, start, end, emitted, rc);
 		pthread_mutex_lock(&eng->lock);

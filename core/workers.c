@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "engine.h"
 #include "err.h"
 #include "log.h"
@@ -29,12 +30,6 @@
 #define SUB "worker"
 #define IDLE_MAX_MS 1000
 
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static bool deps_free(const struct bh_instance *fl)
 {
@@ -87,7 +82,7 @@ static char *close_cycle(struct bh_instance *fl)
 	json_object_object_add(o, "type", json_object_new_string("flow"));
 	json_object_object_add(o, "flow", json_object_new_string(fl->name));
 	json_object_object_add(o, "started_ms", json_object_new_int64(fl->cycle_start_ms));
-	json_object_object_add(o, "finished_ms", json_object_new_int64(wall_ms()));
+	json_object_object_add(o, "finished_ms", json_object_new_int64(bh_wall_ms()));
 	json_object_object_add(o, "ok", json_object_new_int64((int64_t)fl->cycle_ok));
 	json_object_object_add(o, "retried", json_object_new_int64((int64_t)fl->cycle_retried));
 	json_object_object_add(o, "dead", json_object_new_int64((int64_t)fl->cycle_dead));
@@ -159,7 +154,7 @@ static void deliver_batch(struct bh_engine *eng, struct bh_instance *fl,
 			     "delivered again)", fl->name, n, bh_strerror(rc));
 	pthread_mutex_lock(&eng->lock);
 	if (fl->cycle_start_ms == 0)
-		fl->cycle_start_ms = wall_ms();
+		fl->cycle_start_ms = bh_wall_ms();
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		switch (done[i]) {
 		case BH_OUTCOME_OK:
@@ -202,7 +197,7 @@ static void *worker_main(void *arg)
 	struct bh_engine *eng = arg;
 	pthread_mutex_lock(&eng->lock);
 	while (!eng->stopping) {
-		int64_t now = wall_ms(), earliest;
+		int64_t now = bh_wall_ms(), earliest;
 		struct bh_instance *fl = pick_flow(eng, now, &earliest);
 		if (!fl) {
 			int64_t wait = earliest == INT64_MAX ? IDLE_MAX_MS : earliest - now;
@@ -220,10 +215,10 @@ static void *worker_main(void *arg)
 			}
 			uint64_t seq = eng->wake_seq;
 			pthread_cond_timedwait(&eng->work_cond, &eng->lock, &ts);
-			if (seq == eng->wake_seq && wall_ms() >= now + IDLE_MAX_MS - 5) {
+			if (seq == eng->wake_seq && bh_wall_ms() >= now + IDLE_MAX_MS - 5) {
 				/* periodic rescan: pick up records made due by other processes */
 				for (size_t i = 0; i < eng->n_insts; i++)
-					if (eng->insts[i]->next_due_ms > wall_ms() + IDLE_MAX_MS)
+					if (eng->insts[i]->next_due_ms > bh_wall_ms() + IDLE_MAX_MS)
 						eng->insts[i]->next_due_ms = 0;
 			}
 			continue;
@@ -247,7 +242,7 @@ static void *worker_main(void *arg)
 		if (n == 0) {
 			/* Only trust next_due if nothing woke us in between. */
 			if (eng->wake_seq == seq_before)
-				fl->next_due_ms = rc == 0 ? next_due : wall_ms() + IDLE_MAX_MS;
+				fl->next_due_ms = rc == 0 ? next_due : bh_wall_ms() + IDLE_MAX_MS;
 			char *entry = close_cycle(fl);
 			if (entry) {
 				pthread_mutex_unlock(&eng->lock);

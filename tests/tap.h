@@ -27,7 +27,8 @@
 
 static int tap_n, tap_failed;
 
-static inline void tap_vline(int pass, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static inline void tap_vline(int pass, const char *fmt,
+								 va_list ap)
 {
 	tap_n++;
 	if (!pass)

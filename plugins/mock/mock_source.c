@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <backhaul/diag.h>
 #include <backhaul/plugin.h>
 
 #include "mock.h"
@@ -34,6 +35,7 @@ struct msrc {
 	int64_t body_size;
 	const char *webhook_path;
 	const char *token;
+	bool refuse_login;
 	atomic_long calls;
 	atomic_int active, max_active;
 };
@@ -159,9 +161,33 @@ static const struct bh_mock_ops mock_ops = {
 	.hit = mock_hit,
 };
 
+static int mock_test_connection(void *ctx, char **out, struct bh_status *st)
+{
+	struct msrc *m = ctx;
+	char buf[512];
+	snprintf(buf, sizeof(buf),
+		 "{\"checks\":[{\"name\":\"reachable\",\"ok\":true,\"detail\":\"in-process mock\"},"
+		 "{\"name\":\"authentication\",\"ok\":%s,\"detail\":\"%s\"}]}",
+		 m->refuse_login ? "false" : "true",
+		 m->refuse_login ? "the token was refused (refuse_login = true)" : "token accepted");
+	*out = strdup(buf);
+	if (m->refuse_login) {
+		snprintf(st->code, sizeof(st->code), "INVALID_LOGIN");
+		return BH_EAUTH;
+	}
+	return *out ? BH_OK : BH_ENOMEM;
+}
+
+static const struct bh_diag_ops mock_diag = {
+	.size = sizeof(struct bh_diag_ops),
+	.test_connection = mock_test_connection,
+};
+
 static const void *msrc_capability(void *ctx, const char *name)
 {
 	(void)ctx;
+	if (strcmp(name, BH_CAP_DIAG) == 0)
+		return &mock_diag;
 	return strcmp(name, BH_CAP_MOCK) == 0 ? &mock_ops : NULL;
 }
 
@@ -181,6 +207,8 @@ static const struct bh_cfg_entry msrc_config[] = {
 	 "accept POSTed records on this listener path"},
 	{BH_CFG_SECRET, "token", NULL, 0, O(token), 0, 0, NULL,
 	 "webhook shared secret expected in X-Mock-Token"},
+	{BH_CFG_BOOL, "refuse_login", "false", 0, O(refuse_login), 0, 0, NULL,
+	 "make test-connection report a refused login (tests)"},
 	{0},
 };
 

@@ -42,7 +42,7 @@ out_file = $T/sink.out
 reject_prefix = rec-3
 EOC
 
-for c in run check-config sync status log dead plugins version; do
+for c in run check-config sync status log dead plugins version test-connection; do
 	"$BIN" $c --help > "$T/help.out" 2>&1; rc=$?
 	is "$rc" 0 "backhaul $c --help exits 0"
 	grep -q "usage: backhaul" "$T/help.out"; ok $? "backhaul $c --help prints usage"
@@ -79,6 +79,14 @@ grep -q "token-open" "$T/bad2.out"; ok $? "the refusal names the file"
 grep -q "mock-source" "$T/plugins.out" && grep -q "mock-sink" "$T/plugins.out"; ok $? "plugins lists the installed plugins"
 "$BIN" plugins --describe mock-sink > "$T/desc.out" 2>&1
 grep -q "reject_prefix" "$T/desc.out" && grep -q "max_attempts" "$T/desc.out"; ok $? "plugins --describe prints the typed config map with docs"
+
+"$BIN" -c "$T/conf.d" test-connection src > "$T/tc.out" 2>&1; is $? 0 "test-connection of a healthy endpoint exits 0"
+grep -q "all checks passed" "$T/tc.out"; ok $? "and says every check passed"
+"$BIN" -c "$T/conf.d" test-connection nosuch > /dev/null 2>&1; is $? 78 "test-connection of an unknown endpoint: exit 78"
+mkdir -p "$T/tc.d"; sed 's/^plugin = mock-source/plugin = mock-source\nrefuse_login = true/' "$T/conf.d/10-mock.conf" > "$T/tc.d/10.conf"
+cp "$T/conf.d/00-engine.conf" "$T/tc.d/"
+"$BIN" -c "$T/tc.d" test-connection src > "$T/tc2.out" 2>&1; is $? 77 "a refused login: exit 77 (EX_NOPERM)"
+grep -q "FAIL authentication" "$T/tc2.out" && grep -q "refused" "$T/tc2.out"; ok $? "the failing check says what is wrong"
 
 "$BIN" -c "$T/conf.d" run > "$T/run.out" 2>&1 &
 PID=$!

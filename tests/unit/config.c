@@ -977,8 +977,8 @@ static void test_describe(void)
 		"label  (string, default: none)\n    A free label.\n",
 		"workers  (int, default: 4, range: 1..64)\n    Worker threads.\n",
 		"dry_run  (bool, default: false)\n    Compute, write nothing.\n",
-		"poll_interval  (duration, default: 90m, range: 1m..1d)\n"
-		"    How often to poll the source.\n",
+		("poll_interval  (duration, default: 90m, range: 1m..1d)\n"
+		 "    How often to poll the source.\n"),
 		"max_body  (size, default: 1M, range: 1k..1G)\n    Largest request body.\n",
 		"api  (enum, default: soap, one of: soap, rest)\n    NetSuite transport.\n",
 		"topics  (list, default: x.one, x.two)\n    Topics to follow.\n",

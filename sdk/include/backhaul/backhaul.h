@@ -10,4 +10,5 @@
 #include <backhaul/storefront.h>
 #include <backhaul/portal.h>
 #include <backhaul/erp.h>
+#include <backhaul/diag.h>
 #endif
