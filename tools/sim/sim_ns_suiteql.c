@@ -2380,7 +2380,7 @@ int bh_sim_sql_execute(const struct bh_sim_sql *q, const struct bh_sim_sql_run *
 		goto out;
 	if (q->distinct && (rc = distinct_rows(&c)))
 		goto out;
-	if (q->norder)
+	if (q->norder && c.nrows > 1)
 		qsort_r(c.rows, c.nrows, sizeof(*c.rows), sort_cmp, &c);
 
 	arr = json_object_new_array();
