@@ -23,6 +23,7 @@ static const struct bh_cli_cmd cmds[] = {
 	{"dead", bh_cli_dead, "list, show, replay or drop dead letters"},
 	{"plugins", bh_cli_plugins, "list installed plugins or describe one"},
 	{"test-connection", bh_cli_test_connection, "check an endpoint's reachability, login, permissions"},
+	{"report", bh_cli_report, "show one order's chain across storefront, portal and ERP"},
 	{"version", bh_cli_version, "print version and plugin ABI"},
 	{NULL, NULL, NULL},
 };

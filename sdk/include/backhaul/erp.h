@@ -64,6 +64,18 @@ struct bh_erp_ops {
 	 *  *out = {"records": [...], "next_cursor": str, "more": bool}. Read-only. */
 	int (*changes)(void *ctx, const char *feed, const char *cursor, char **out,
 		       struct bh_status *st);
+
+	/* Appended after 1.0 (ABI-compatible): callers check `size` and NULL first. */
+
+	/** Read-only, for `backhaul report`: every transaction created from the given one,
+	 *  directly or through another (sales order -> billing, fulfilments, RAs; RA ->
+	 *  receipts, refunds; credit memo -> customer refund), and exchange sales orders
+	 *  linked to it. ref = {"internal_id"} or {"external_id"} of a transaction;
+	 *  *out = {"transactions": [...]} (sdk/RECORDS.md, "Read-only operations for
+	 *  `backhaul report`").
+	 *  BH_ENOENT when the transaction itself does not exist. May be NULL. */
+	int (*related_transactions)(void *ctx, const char *ref, char **out,
+				    struct bh_status *st);
 };
 
 #ifdef __cplusplus

@@ -43,6 +43,13 @@ struct bh_portal_ops {
 
 	/** Add a note (plain text, at most 255 bytes) to the return's timeline. */
 	int (*note)(void *ctx, const char *return_id, const char *text, struct bh_status *st);
+
+	/* Appended after 1.0 (ABI-compatible): callers check `size` and NULL first. */
+
+	/** Read-only, for `backhaul report`: the returns of one storefront order, any state.
+	 *  query = {"storefront_order_id": str|null, "order_name": str|null} (at least one);
+	 *  *out = {"returns": [return...]} in creation order, empty when none. May be NULL. */
+	int (*find_returns)(void *ctx, const char *query, char **out, struct bh_status *st);
 };
 
 #ifdef __cplusplus

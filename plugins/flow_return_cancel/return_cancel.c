@@ -1,0 +1,240 @@
+/*
+ * return_cancel.c - flow `return-cancel`: a return cancelled in the returns portal
+ * closes its return authorization in the ERP (SCENARIOS S8; the "Return Cancellation"
+ * sync of the commercial connector, research/loop.md §5).
+ *
+ * Subscribes (conf.d): portal.return.cancelled (return/1). Only records whose return is
+ * in state `cancelled` act; anything else is acknowledged with a debug line.
+ *   close_ra_on_cancel = true (default): the RA is found by the cross-reference
+ *     ra:<return id> (its internal id, written by the return-authorization flow) or by
+ *     its external id <ra_prefix><return id>, read, and every open line closed with
+ *     erp.close_return_authorization. No RA, or an RA already closed / cancelled /
+ *     refunded: nothing is written (logged, counted).
+ *   close_ra_on_cancel = false: nothing is written; an info line and the counter
+ *     `ra_left_open` say so.
+ * Idempotent: closing a closed RA succeeds without effect, and the RA is read first.
+ * Dry run: the RA is read, the close is logged and not sent.
+ *
+ * Counters: ra_closed, ra_left_open, ra_already_closed, no_ra.
+ * Ownership: lifecycle-flows helper. Threading: deliver() may run concurrently; the
+ * context is read-only after configure().
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <backhaul/erp.h>
+#include <backhaul/plugin.h>
+
+#include "lcflow.h"
+
+struct rcancel {
+	bh_instance *inst;
+	const struct bh_host *host;
+	const char *erp_name;
+	bool close_ra;
+	const char *ra_prefix;
+	int64_t auth_retry_ms;
+	struct bh_cap erp;
+};
+
+static int rc_init(bh_instance *inst, const struct bh_host *host, void **ctx)
+{
+	struct rcancel *f = calloc(1, sizeof(*f));
+	if (!f)
+		return BH_ENOMEM;
+	f->inst = inst;
+	f->host = host;
+	*ctx = f;
+	return BH_OK;
+}
+
+static int rc_configure(void *ctx)
+{
+	struct rcancel *f = ctx;
+	int rc = f->host->endpoint(f->inst, f->erp_name, BH_CAP_ERP, &f->erp);
+	if (rc != 0) {
+		bh_plg_error(f->host, f->inst, "erp = %s: %s", f->erp_name,
+			     rc == BH_ENOTSUP ? "that endpoint offers no 'erp' capability"
+					      : "no such endpoint (or it is disabled)");
+		return BH_ECONFIG;
+	}
+	const struct bh_erp_ops *ops = f->erp.ops;
+	if (!ops->get_return_authorization || !ops->close_return_authorization) {
+		bh_plg_error(f->host, f->inst, "erp = %s: its erp capability cannot read or close "
+			     "return authorizations", f->erp_name);
+		return BH_ECONFIG;
+	}
+	return BH_OK;
+}
+
+/* The RA reference {"internal_id"} from the cross-reference, else {"external_id"}. */
+static char *ra_ref(struct rcancel *f, const char *rid, char *ext, size_t extlen)
+{
+	char iid[64];
+	json_object *o = json_object_new_object();
+	if (!o)
+		return NULL;
+	snprintf(ext, extlen, "%s%s", f->ra_prefix, rid);
+	int n = f->host->xref_get(f->inst, "ra", rid, iid, sizeof(iid));
+	if (n > 0 && bh_lc_is_id(iid))
+		json_object_object_add(o, "internal_id", json_object_new_string(iid));
+	else
+		json_object_object_add(o, "external_id", json_object_new_string(ext));
+	char *s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return s;
+}
+
+/* Units received on the RA's lines (for the log). */
+static int64_t received_units(json_object *ra)
+{
+	json_object *lines, *v;
+	int64_t n = 0;
+	if (!json_object_object_get_ex(ra, "lines", &lines) ||
+	    !json_object_is_type(lines, json_type_array))
+		return 0;
+	for (size_t i = 0; i < json_object_array_length(lines); i++) {
+		json_object *l = json_object_array_get_idx(lines, i);
+		if (json_object_object_get_ex(l, "quantity_received", &v))
+			n += json_object_get_int64(v);
+	}
+	return n;
+}
+
+static void rc_deliver(void *ctx, const bh_record *rec, bh_result *res)
+{
+	struct rcancel *f = ctx;
+	const struct bh_host *h = f->host;
+	const struct bh_erp_ops *ops = f->erp.ops;
+	struct bh_status st;
+	char ext[128], what[256];
+	char *ref = NULL, *out = NULL;
+	json_object *ra = NULL;
+
+	json_object *body = bh_lc_body(h, rec, res, "return/1");
+	if (!body)
+		return;
+	const char *rid = bh_lc_str(body, "id");
+	const char *state = bh_lc_str(body, "state");
+	const char *oname = bh_lc_str2(body, "order", "name");
+	if (!oname)
+		oname = "(unknown order)";
+	if (!bh_lc_is_id(rid)) {
+		h->result_reject(res, "record %s: return/1 without a decimal \"id\"", h->rec_id(rec));
+		goto out;
+	}
+	if (!state || strcmp(state, "cancelled") != 0) {
+		bh_plg_debug(h, f->inst, "return %s (order %s) is '%s', not cancelled: nothing to do",
+			     rid, oname, state ? state : "?");
+		goto out;
+	}
+	if (!f->close_ra) {
+		bh_plg_info(h, f->inst, "return %s (order %s) was cancelled in the portal; its return "
+			    "authorization %s%s is left as is (close_ra_on_cancel = false)", rid, oname,
+			    f->ra_prefix, rid);
+		h->counter_add(f->inst, "ra_left_open", 1);
+		goto out;
+	}
+	if (!(ref = ra_ref(f, rid, ext, sizeof(ext)))) {
+		h->result_retry(res, 0, "return %s: out of memory", rid);
+		goto out;
+	}
+	memset(&st, 0, sizeof(st));
+	int rc = ops->get_return_authorization(f->erp.ctx, ref, &out, &st);
+	if (rc == BH_ENOENT) {
+		bh_plg_info(h, f->inst, "return %s (order %s) was cancelled in the portal; no return "
+			    "authorization %s exists in %s: nothing to close", rid, oname, ext,
+			    f->erp.instance);
+		h->counter_add(f->inst, "no_ra", 1);
+		goto out;
+	}
+	if (rc != 0) {
+		snprintf(what, sizeof(what), "return %s (order %s): reading return authorization %s "
+			 "in '%s'", rid, oname, ext, f->erp.instance);
+		bh_lc_fail(h, res, rc, &st, f->auth_retry_ms, what);
+		goto out;
+	}
+	ra = out ? json_tokener_parse(out) : NULL;
+	const char *iid = bh_lc_str(ra, "internal_id");
+	const char *rstat = bh_lc_str(ra, "status");
+	if (!iid) {
+		h->result_retry(res, 0, "return %s: '%s' answered return authorization %s without "
+				"an internal_id", rid, f->erp.instance, ext);
+		goto out;
+	}
+	if (rstat && (strcmp(rstat, "closed") == 0 || strcmp(rstat, "cancelled") == 0 ||
+		      strcmp(rstat, "refunded") == 0)) {
+		bh_plg_info(h, f->inst, "return %s (order %s) cancelled in the portal: return "
+			    "authorization %s (internal id %s) is already %s, nothing to close", rid,
+			    oname, ext, iid, rstat);
+		h->counter_add(f->inst, "ra_already_closed", 1);
+		goto out;
+	}
+	int64_t got = received_units(ra);
+	if (got > 0)
+		bh_plg_warn(h, f->inst, "return %s (order %s): return authorization %s already has "
+			    "%lld unit(s) received; closing its open lines anyway", rid, oname, ext,
+			    (long long)got);
+	if (h->dry_run(f->inst)) {
+		bh_plg_info(h, f->inst, "dry run: would close every open line of return authorization "
+			    "%s (internal id %s, status %s) because return %s (order %s) was "
+			    "cancelled in the portal", ext, iid, rstat ? rstat : "?", rid, oname);
+		goto out;
+	}
+	char *ref2 = NULL;
+	json_object *r2 = json_object_new_object();
+	if (r2) {
+		json_object_object_add(r2, "internal_id", json_object_new_string(iid));
+		ref2 = strdup(json_object_to_json_string_ext(r2, JSON_C_TO_STRING_PLAIN));
+		json_object_put(r2);
+	}
+	if (!ref2) {
+		h->result_retry(res, 0, "return %s: out of memory", rid);
+		goto out;
+	}
+	free(out);
+	out = NULL;
+	memset(&st, 0, sizeof(st));
+	rc = ops->close_return_authorization(f->erp.ctx, ref2, &out, &st);
+	free(ref2);
+	if (rc != 0) {
+		snprintf(what, sizeof(what), "return %s (order %s): closing return authorization %s "
+			 "(internal id %s) in '%s'", rid, oname, ext, iid, f->erp.instance);
+		bh_lc_fail(h, res, rc, &st, f->auth_retry_ms, what);
+		goto out;
+	}
+	bh_plg_info(h, f->inst, "return %s (order %s) cancelled in the portal: closed every open "
+		    "line of return authorization %s (internal id %s)", rid, oname, ext, iid);
+	h->counter_add(f->inst, "ra_closed", 1);
+out:
+	json_object_put(ra);
+	json_object_put(body);
+	free(ref);
+	free(out);
+}
+
+static void rc_destroy(void *ctx)
+{
+	free(ctx);
+}
+
+#define O(x) offsetof(struct rcancel, x)
+static const struct bh_cfg_entry rc_config[] = {
+	{BH_CFG_STR, "erp", NULL, BH_CFG_REQUIRED, O(erp_name), 0, 0, NULL,
+	 "ERP endpoint instance (netsuite-soap or netsuite-rest) holding the RAs"},
+	{BH_CFG_BOOL, "close_ra_on_cancel", "true", 0, O(close_ra), 0, 0, NULL,
+	 "close every open line of the RA when the return is cancelled in the portal "
+	 "(false: leave the RA, log and count it)"},
+	{BH_CFG_STR, "ra_prefix", "loop-ra-", 0, O(ra_prefix), 0, 0, NULL,
+	 "external id prefix of the RAs Backhaul creates (<prefix><return id>)"},
+	{BH_CFG_DURATION, "auth_retry", BH_LC_AUTH_RETRY_DEFAULT, 0, O(auth_retry_ms), 1000, 0,
+	 NULL, "retry delay when the ERP refuses the credentials"},
+	{0},
+};
+
+BH_PLUGIN_DEFINE(.name = "return-cancel", .version = "1.0.0",
+		 .description = "closes the ERP return authorization of a return cancelled in "
+				"the portal",
+		 .license = "MIT", .kind = BH_KIND_FLOW, .config = rc_config, .init = rc_init,
+		 .configure = rc_configure, .destroy = rc_destroy, .deliver = rc_deliver);
