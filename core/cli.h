@@ -49,5 +49,6 @@ int bh_cli_plugins(const struct bh_cli_globals *g, int argc, char **argv);
 int bh_cli_test_connection(const struct bh_cli_globals *g, int argc, char **argv);
 int bh_cli_report(const struct bh_cli_globals *g, int argc, char **argv);
 int bh_cli_version(const struct bh_cli_globals *g, int argc, char **argv);
+int bh_cli_demo(const struct bh_cli_globals *g, int argc, char **argv);
 
 #endif

@@ -8,8 +8,10 @@
  *                                             refunds, credit memos, customer refunds,
  *                                             exchange sales orders, and each one's GL
  *                                             lines when the ERP exposes them
- *               get_return_authorization      per return when related_transactions is
- *                                             not offered: the RA and its quantities
+ *               get_return_authorization      per return: the RA's received / billed
+ *                                             quantities and flag when
+ *                                             related_transactions does not give them,
+ *                                             the RA itself when it is not offered
  *   portal      find_returns                  the order's returns (any state)
  *               get_return                    per return id found on the ERP's RAs when
  *                                             find_returns is not offered
@@ -30,6 +32,7 @@
  * Ownership: the CLI's main thread only; everything here is freed before returning.
  */
 #include <json-c/json.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -301,6 +304,18 @@ static json_object *portal_return(struct rep *r, const char *rid)
 	return answer(r, "portal", r->po_name, what, out);
 }
 
+/* related_transactions need not give an RA's received / billed quantities nor its
+ * flag: take them (the lines as a whole) from get_return_authorization. */
+static void ra_quantities(struct rep *r, json_object *ra, const char *ext)
+{
+	json_object *full = erp_ra(r, ext), *lines = jo(full, "lines"), *flag = jo(full, "flag");
+	if (jlen(lines))
+		json_object_object_add(ra, "lines", json_object_get(lines));
+	if (flag && !jo(ra, "flag"))
+		json_object_object_add(ra, "flag", json_object_get(flag));
+	json_object_put(full);
+}
+
 /* The return id of an RA transaction (external id <ra_prefix><id>), or NULL. */
 static const char *ra_return_id(const struct rep *r, json_object *t)
 {
@@ -418,6 +433,8 @@ static json_object *gather(struct rep *r, const char *name, int *ex)
 		}
 		if (!ra && rid && r->erp && !txns && so)
 			ra = erp_ra(r, ext);
+		else if (ra && !js(json_object_array_get_idx(jo(ra, "lines"), 0), "quantity_received"))
+			ra_quantities(r, ra, ext);
 		if (ra) {
 			const char *iid = js(ra, "internal_id");
 			json_object_object_add(e, "transactions", txns && iid ? take_chain(txns, iid)
@@ -465,75 +482,145 @@ static json_object *gather(struct rep *r, const char *name, int *ex)
 
 /* ------------------------------------------------------------------ text output */
 
-static void print_lines_order(json_object *lines, const char *ind)
+/* Money as the operator reads it: exactly 2 decimals ("40" -> "40.00", "-5.5" -> "-5.50");
+ * a value that is not a decimal amount with at most 2 decimals is shown as given, "-"
+ * when absent. Exact: parsed as text, never through a double. */
+static const char *money(const char *v, char *buf, size_t len)
 {
-	for (size_t i = 0; i < jlen(lines); i++) {
-		json_object *l = json_object_array_get_idx(lines, i);
-		printf("%s%-16s %-24s qty %-3s x %8s  discount %7s  tax %7s\n", ind,
-		       jsd(l, "sku", "(no sku)"), jsd(l, "title", ""), jsd(l, "quantity", "?"),
-		       jsd(l, "price", "?"), jsd(l, "discount", "0.00"), jsd(l, "tax", "0.00"));
+	if (!v || !*v)
+		return "-";
+	const char *p = v;
+	bool neg = *p == '-';
+	if (neg || *p == '+')
+		p++;
+	long long whole = 0, cents = 0;
+	int nd = 0, nf = 0;
+	for (; *p >= '0' && *p <= '9'; p++, nd++) {
+		if (whole > (LLONG_MAX - 9) / 10)
+			return v;
+		whole = whole * 10 + (*p - '0');
 	}
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++, nf++) {
+			if (nf >= 2)
+				return v; /* more than 2 decimals: show what the endpoint said */
+			cents = cents * 10 + (*p - '0');
+		}
+	if (*p || nd == 0)
+		return v;
+	if (nf == 1)
+		cents *= 10;
+	snprintf(buf, len, "%s%lld.%02lld", neg && (whole || cents) ? "-" : "", whole, cents);
+	return buf;
+}
+
+/* lower_snake words ("pending_receipt", "return_authorization") as words. */
+static const char *words(const char *v, char *buf, size_t len)
+{
+	if (!v || !*v)
+		return "-";
+	snprintf(buf, len, "%s", v);
+	for (char *c = buf; *c; c++)
+		if (*c == '_')
+			*c = ' ';
+	return buf;
+}
+
+/* A money member of o, formatted (M(o, "total") in a printf argument list). */
+#define M(o, k) money(js((o), (k)), (char[40]){0}, 40)
+#define W(s) words((s), (char[64]){0}, 64)
+
+static bool jtrue(json_object *o, const char *k)
+{
+	const char *v = js(o, k);
+	return v && strcmp(v, "true") == 0;
 }
 
 static void print_order(json_object *o, const char *ind)
 {
 	json_object *t = jo(o, "totals"), *x = jo(o, "exchange");
-	printf("%sstorefront order %s (id %s)  %s  %s  %s%s%s\n", ind, jsd(o, "name", "?"),
-	       jsd(o, "id", "?"), jsd(o, "created_at", ""), jsd(o, "currency", ""),
-	       jsd(o, "financial_status", ""), js(o, "cancelled_at") ? "  cancelled " : "",
-	       jsd(o, "cancelled_at", ""));
+	printf("%sstorefront order %s (id %s)\n", ind, jsd(o, "name", "?"), jsd(o, "id", "?"));
+	printf("%s  created %s   currency %s   payment %s%s%s\n", ind, jsd(o, "created_at", "-"),
+	       jsd(o, "currency", "-"), W(js(o, "financial_status")),
+	       js(o, "cancelled_at") ? "   CANCELLED " : "", jsd(o, "cancelled_at", ""));
 	if (x)
 		printf("%s  exchange order of %s (return %s)\n", ind,
 		       jsd(x, "original_order_name", "?"), jsd(x, "return_id", "?"));
-	char ind2[32];
-	snprintf(ind2, sizeof(ind2), "%s    ", ind);
-	print_lines_order(jo(o, "lines"), ind2);
+	json_object *lines = jo(o, "lines");
+	if (jlen(lines))
+		printf("%s    %-16s %-26s %4s %10s %10s %10s\n", ind, "SKU", "Title", "Qty", "Price",
+		       "Discount", "Tax");
+	for (size_t i = 0; i < jlen(lines); i++) {
+		json_object *l = json_object_array_get_idx(lines, i);
+		printf("%s    %-16s %-26.26s %4s %10s %10s %10s\n", ind, jsd(l, "sku", "(no sku)"),
+		       jsd(l, "title", ""), jsd(l, "quantity", "?"), M(l, "price"), M(l, "discount"),
+		       M(l, "tax"));
+	}
 	if (t)
 		printf("%s  totals: subtotal %s  discount %s  shipping %s  tax %s  total %s  "
-		       "refunded %s\n", ind, jsd(t, "subtotal", "?"), jsd(t, "discount", "?"),
-		       jsd(t, "shipping", "?"), jsd(t, "tax", "?"), jsd(t, "total", "?"),
-		       jsd(t, "refunded", "?"));
+		       "refunded %s\n", ind, M(t, "subtotal"), M(t, "discount"), M(t, "shipping"),
+		       M(t, "tax"), M(t, "total"), M(t, "refunded"));
 	json_object *tn = jo(o, "tenders");
 	if (jlen(tn)) {
 		printf("%s  tenders:", ind);
 		for (size_t i = 0; i < jlen(tn); i++) {
 			json_object *e = json_object_array_get_idx(tn, i);
-			printf("%s %s (%s) %s", i ? "," : "", jsd(e, "kind", "?"),
-			       jsd(e, "gateway", "?"), jsd(e, "amount", "?"));
+			printf("%s %s (%s) %s", i ? "," : "", W(js(e, "kind")), jsd(e, "gateway", "?"),
+			       M(e, "amount"));
 		}
 		printf("\n");
 	}
 }
 
+/* The transaction table: one header, then print_txn rows under it. */
+#define TXN_ROW "%s%-22s %-12s %-10s %-24s %10s  %-8s %s"
+
+static void print_txn_header(const char *ind)
+{
+	printf(TXN_ROW "\n", ind, "Transaction", "Number", "Date", "Status", "Total",
+	       "Int. id", "External id");
+}
+
+/* A transaction's date as YYYY-MM-DD (ERPs answer a date or a full timestamp). */
+static const char *day(const char *v, char *buf, size_t len)
+{
+	if (!v || !*v)
+		return "-";
+	bool iso = strlen(v) >= 10 && v[4] == '-' && v[7] == '-';
+	snprintf(buf, len, "%.*s", iso ? 10 : (int)strlen(v), v);
+	return buf;
+}
+
 static void print_txn(json_object *t, const char *ind)
 {
 	json_object *cf = jo(t, "created_from");
-	printf("%s%-20s %-12s internal id %-6s external id %-22s status %-16s total %s",
-	       ind, jsd(t, "type", "?"), jsd(t, "tran_id", "-"), jsd(t, "internal_id", "?"),
-	       jsd(t, "external_id", "-"), jsd(t, "status", "?"), jsd(t, "total", "-"));
-	if (js(t, "flag") && strcmp(js(t, "flag"), "true") == 0)
-		printf("  FLAGGED");
+	char status[80], date[40];
+	snprintf(status, sizeof(status), "%s%s", W(js(t, "status")),
+		 jtrue(t, "flag") ? " FLAGGED" : "");
+	printf(TXN_ROW, ind, W(js(t, "type")), jsd(t, "tran_id", "-"),
+	       day(js(t, "date"), date, sizeof(date)), status,
+	       M(t, "total"), jsd(t, "internal_id", "?"), jsd(t, "external_id", "-"));
 	if (cf)
-		printf("  (from %s %s)", jsd(cf, "type", ""), jsd(cf, "internal_id", "?"));
+		printf("  (from %s %s)", W(js(cf, "type")), jsd(cf, "internal_id", "?"));
 	if (jo(t, "exchange_of"))
 		printf("  (exchange of %s)", jsd(jo(t, "exchange_of"), "internal_id", "?"));
 	printf("\n");
 	json_object *lines = jo(t, "lines");
 	for (size_t i = 0; i < jlen(lines); i++) {
 		json_object *l = json_object_array_get_idx(lines, i);
-		printf("%s    %-16s qty %-3s", ind, jsd(l, "sku", "?"), jsd(l, "quantity", "?"));
+		printf("%s    %-16s qty %3s", ind, jsd(l, "sku", "?"), jsd(l, "quantity", "?"));
 		if (js(l, "rate"))
-			printf(" rate %8s", js(l, "rate"));
+			printf("  rate %9s", M(l, "rate"));
 		if (js(l, "amount"))
-			printf(" amount %8s", js(l, "amount"));
+			printf("  amount %9s", M(l, "amount"));
 		if (js(l, "tax"))
-			printf(" tax %7s", js(l, "tax"));
+			printf("  tax %8s", M(l, "tax"));
 		if (js(l, "quantity_received"))
-			printf(" received %s", js(l, "quantity_received"));
+			printf("  received %s", js(l, "quantity_received"));
 		if (js(l, "quantity_billed"))
-			printf(" billed %s", js(l, "quantity_billed"));
-		if (js(l, "closed") && strcmp(js(l, "closed"), "true") == 0)
-			printf(" closed");
+			printf("  billed %s", js(l, "quantity_billed"));
+		if (jtrue(l, "closed"))
+			printf("  closed");
 		printf("\n");
 	}
 	json_object *gl = jo(t, "gl");
@@ -542,40 +629,62 @@ static void print_txn(json_object *t, const char *ind)
 			printf("%s    GL: no postings\n", ind);
 		for (size_t i = 0; i < jlen(gl); i++) {
 			json_object *g = json_object_array_get_idx(gl, i);
-			const char *dr = js(g, "debit"), *cr = js(g, "credit");
-			bool is_dr = dr && strcmp(dr, "0.00") != 0 && strcmp(dr, "0") != 0;
-			printf("%s    GL %s %-28s %s\n", ind, is_dr ? "Dr" : "Cr",
-			       jsd(g, "account", "?"), is_dr ? dr : (cr ? cr : "?"));
+			char d[40], c[40];
+			const char *dr = money(js(g, "debit"), d, sizeof(d));
+			const char *cr = money(js(g, "credit"), c, sizeof(c));
+			bool is_dr = strcmp(dr, "-") != 0 && strcmp(dr, "0.00") != 0;
+			printf("%s    GL %s %-28s %10s\n", ind, is_dr ? "Dr" : "Cr",
+			       jsd(g, "account", "?"), is_dr ? dr : cr);
 		}
 	}
+}
+
+/* The portal state in words: "closed, processed", "closed without processing"... */
+static const char *return_state(json_object *ret, char *buf, size_t len)
+{
+	const char *st = jsd(ret, "state", "?"), *pr = js(ret, "processed");
+	if (strcmp(st, "review") == 0 || jtrue(ret, "flagged"))
+		snprintf(buf, len, "%s", strcmp(st, "review") == 0 ? "in review (flagged)"
+								   : "flagged");
+	else if (strcmp(st, "closed") == 0 && pr)
+		snprintf(buf, len, "%s", strcmp(pr, "true") == 0 ? "closed, processed"
+								 : "closed without processing");
+	else if (strcmp(st, "open") == 0 && pr && strcmp(pr, "false") == 0)
+		snprintf(buf, len, "open, not processed yet");
+	else
+		snprintf(buf, len, "%s", st);
+	return buf;
 }
 
 static void print_return(const struct rep *r, json_object *e)
 {
 	json_object *ret = jo(e, "return"), *t = jo(ret, "totals");
-	printf("\nreturn %s in portal '%s': state %s%s  outcome %s  created %s  updated %s\n",
-	       jsd(ret, "id", "?"), r->po_name, jsd(ret, "state", "?"),
-	       js(ret, "flagged") && strcmp(js(ret, "flagged"), "true") == 0 ? " (flagged)" : "",
-	       jsd(ret, "outcome", "?"), jsd(ret, "created_at", "?"), jsd(ret, "updated_at", "?"));
+	char sbuf[64];
+	printf("\nreturn %s in portal '%s': %s   outcome %s\n", jsd(ret, "id", "?"), r->po_name,
+	       return_state(ret, sbuf, sizeof(sbuf)), W(js(ret, "outcome")));
+	printf("  created %s   updated %s\n", jsd(ret, "created_at", "-"),
+	       jsd(ret, "updated_at", "-"));
 	json_object *lines = jo(ret, "lines");
+	if (jlen(lines))
+		printf("    %-16s %-26s %4s %10s %10s %10s %10s  %s\n", "SKU", "Title", "Qty",
+		       "Price", "Discount", "Tax", "Refund", "Outcome");
 	for (size_t i = 0; i < jlen(lines); i++) {
 		json_object *l = json_object_array_get_idx(lines, i);
-		printf("    %-16s %-24s qty %-3s x %8s  discount %7s  tax %7s  refund %8s  %s\n",
-		       jsd(l, "sku", "(no sku)"), jsd(l, "title", ""), jsd(l, "quantity", "?"),
-		       jsd(l, "price", "?"), jsd(l, "discount", "0.00"), jsd(l, "tax", "0.00"),
-		       jsd(l, "refund", "0.00"), jsd(l, "outcome", ""));
+		printf("    %-16s %-26.26s %4s %10s %10s %10s %10s  %s\n", jsd(l, "sku", "(no sku)"),
+		       jsd(l, "title", ""), jsd(l, "quantity", "?"), M(l, "price"), M(l, "discount"),
+		       M(l, "tax"), M(l, "refund"), W(js(l, "outcome")));
 	}
 	if (t)
 		printf("  totals: total %s  refund %s  credit %s  gift card %s  exchange %s  upsell "
-		       "%s  handling fee %s  bonus %s\n", jsd(t, "total", "?"), jsd(t, "refund", "?"),
-		       jsd(t, "credit", "?"), jsd(t, "gift_card", "?"), jsd(t, "exchange", "?"),
-		       jsd(t, "upsell", "?"), jsd(t, "handling_fee", "?"), jsd(t, "bonus", "?"));
+		       "%s  handling fee %s  bonus %s\n", M(t, "total"), M(t, "refund"),
+		       M(t, "credit"), M(t, "gift_card"), M(t, "exchange"), M(t, "upsell"),
+		       M(t, "handling_fee"), M(t, "bonus"));
 	json_object *rf = jo(ret, "refunds");
 	if (jlen(rf)) {
 		printf("  refunds:");
 		for (size_t i = 0; i < jlen(rf); i++) {
 			json_object *x = json_object_array_get_idx(rf, i);
-			printf("%s %s %s", i ? "," : "", jsd(x, "gateway", "?"), jsd(x, "amount", "?"));
+			printf("%s %s %s", i ? "," : "", jsd(x, "gateway", "?"), M(x, "amount"));
 		}
 		printf("\n");
 	}
@@ -584,6 +693,7 @@ static void print_return(const struct rep *r, json_object *e)
 	json_object *ra = jo(e, "return_authorization");
 	if (ra) {
 		printf("  in the ERP:\n");
+		print_txn_header("    ");
 		print_txn(ra, "    ");
 		json_object *tx = jo(e, "transactions");
 		for (size_t i = 0; i < jlen(tx); i++)
@@ -598,12 +708,14 @@ static void print_return(const struct rep *r, json_object *e)
 	if (x) {
 		printf("  exchange order:\n");
 		print_order(jo(x, "order"), "    ");
-		if (jo(x, "sales_order"))
+		if (jo(x, "sales_order")) {
+			print_txn_header("      ");
 			print_txn(jo(x, "sales_order"), "      ");
-		else if (r->erp && jo(x, "sales_order_unknown"))
+		} else if (r->erp && jo(x, "sales_order_unknown")) {
 			printf("      in the ERP: not known (the read failed, see below)\n");
-		else if (r->erp)
+		} else if (r->erp) {
 			printf("      not in the ERP yet\n");
+		}
 	} else if (js(jo(ret, "exchange"), "order_name")) {
 		printf("  exchange order %s: not found in the storefront\n",
 		       js(jo(ret, "exchange"), "order_name"));
@@ -616,13 +728,15 @@ static void print_report(const struct rep *r, json_object *rep)
 	if (r->erp) {
 		json_object *so = jo(rep, "sales_order");
 		printf("\nin ERP '%s':\n", r->erp_name);
+		json_object *tx = jo(rep, "transactions");
+		if (so || jlen(tx))
+			print_txn_header("  ");
 		if (so)
 			print_txn(so, "  ");
 		else if (r->erp_failed)
 			printf("  not known: the read failed (see below)\n");
 		else
 			printf("  no sales order for this order (not synced yet?)\n");
-		json_object *tx = jo(rep, "transactions");
 		for (size_t i = 0; i < jlen(tx); i++)
 			print_txn(json_object_array_get_idx(tx, i), "  ");
 	} else {
@@ -774,6 +888,9 @@ int bh_cli_report(const struct bh_cli_globals *g, int argc, char **argv)
 		ex = BH_EX_CONFIG;
 		goto out;
 	}
+	/* the configuration's log_level is the daemon's: the report prints only errors */
+	if (!getenv("BH_LOG_LEVEL"))
+		bh_log_set_level(BH_LOG_ERR);
 	const void *ops;
 	if ((ex = pick(eng, BH_CAP_STOREFRONT, want_sf, &ops, &r.sf_ctx, &r.sf_name)) != 0)
 		goto out;

@@ -528,6 +528,14 @@ static int stage_secret(struct apply_err *ae, struct bh_conf_values *vals,
 		st->v.s = NULL;
 		return BH_OK;
 	}
+	/* a section kept with `enabled = false` does not run: its secrets are not read
+	 * (a shipped sample names files that do not exist yet) */
+	const struct bh_conf_entry *en = find_entry(sec, "enabled");
+	bool on = true;
+	if (en && bh_parse_bool(en->value, &on) == BH_OK && !on) {
+		st->v.s = NULL;
+		return BH_OK;
+	}
 	/* the same secret declared by two maps: load it once */
 	if ((existing = bh_conf_values_secret(vals, e->name)) != NULL) {
 		st->v.s = existing;

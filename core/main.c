@@ -24,6 +24,7 @@ static const struct bh_cli_cmd cmds[] = {
 	{"plugins", bh_cli_plugins, "list installed plugins or describe one"},
 	{"test-connection", bh_cli_test_connection, "check an endpoint's reachability, login, permissions"},
 	{"report", bh_cli_report, "show one order's chain across storefront, portal and ERP"},
+	{"demo", bh_cli_demo, "play a day of orders and returns against the bundled simulators"},
 	{"version", bh_cli_version, "print version and plugin ABI"},
 	{NULL, NULL, NULL},
 };

@@ -13,6 +13,14 @@
  * ra:<rid> and returned:<order>:<line> commit with the acknowledgement; the RA write
  * is idempotent on its external id (S16).
  *
+ * Cancelled while waiting (e.g. for its order, S15): a retried record whose return was
+ * cancelled meanwhile writes no RA. The return-cancel flow records the cancellation
+ * (xref cancelled:<rid>); it is read before the RA is written and again after it, and
+ * with `portal` set the return's state is re-read from the portal before writing. An
+ * RA written in the race window is closed by whichever side reads last (this flow's
+ * second read of the mark, or return-cancel's follow-up re-check): see flowlib.h,
+ * bh_fl_ensure_ra, and plugins/flow_return_cancel/return_cancel.c.
+ *
  * Ownership: flows helper. Threading: deliver() may run concurrently; the context is
  * read-only after configure(). Run it with concurrency 1 when several returns of one
  * order may arrive together: the over-return guard reads what earlier acknowledgements
@@ -123,6 +131,9 @@ static const struct bh_cfg_entry ra_config[] = {
 	{BH_CFG_STR, "storefront", NULL, 0, O(env.storefront_name), 0, 0, NULL,
 	 "storefront endpoint instance, read for an order's tenders when the sales-order flow "
 	 "has not recorded them"},
+	{BH_CFG_STR, "portal", NULL, 0, O(env.portal_name), 0, 0, NULL,
+	 "returns-portal endpoint instance: the return's state is re-read from it before the "
+	 "RA is written, so a return cancelled while its record waited gets none (optional)"},
 	{BH_CFG_BOOL, "create_on_refund", "false", 0, O(create_on_refund), 0, 0, NULL,
 	 "create RA and item receipt on refund: write nothing when a return is created"},
 	{BH_CFG_STR, "gift_card_item", "GIFT-CARD", 0, O(env.items.gift_card), 0, 0, NULL,

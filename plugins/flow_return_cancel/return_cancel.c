@@ -13,9 +13,28 @@
  *   close_ra_on_cancel = false: nothing is written; an info line and the counter
  *     `ra_left_open` say so.
  * Idempotent: closing a closed RA succeeds without effect, and the RA is read first.
- * Dry run: the RA is read, the close is logged and not sent.
+ * Dry run: the RA is read, the close is logged and not sent; nothing is recorded.
  *
- * Counters: ra_closed, ra_left_open, ra_already_closed, no_ra.
+ * The race with the return-authorization flow (a return cancelled while its RA is not
+ * written yet, e.g. still waiting for its order, S15). Every acknowledged cancellation
+ * records cancelled:<rid> = "close" | "leave" (close_ra_on_cancel); the RA flows read it
+ * and write no RA for a return marked so. The mark alone could lose the close: this
+ * flow reads "no RA" (1), the RA flow reads "no mark" (a) and writes the RA (b), then
+ * this flow commits the mark (2). Hence two more reads, one on each side:
+ *   - the RA flow reads the mark again after its write (c) and closes the RA when it
+ *     finds "close" (flowlib bh_fl_ensure_ra);
+ *   - when this flow finds no RA, the mark commits together with a follow-up record (the
+ *     same cancellation, same topic, key return-cancel-recheck:<rid>, delivered to this
+ *     flow again). On that follow-up (3) the RA is read again and closed when it exists.
+ * If the RA exists, (b) precedes (c). If (c) missed the mark, then (c) precedes (2), which
+ * precedes (3): so (b) precedes (3), and the re-check finds the RA. Either the RA flow or
+ * the re-check closes it; both closing is harmless (closing a closed RA succeeds). No
+ * timing is assumed: the order comes from the commits (the mark and the follow-up are
+ * one storage transaction, the follow-up is delivered only after it). The follow-up is
+ * routed by topic, so it reaches every flow subscribed to the cancellation (the
+ * return-authorization flow releases nothing twice: it keeps released:<rid>).
+ *
+ * Counters: ra_closed, ra_left_open, ra_already_closed, no_ra, recheck.
  * Ownership: lifecycle-flows helper. Threading: deliver() may run concurrently; the
  * context is read-only after configure().
  */
@@ -27,6 +46,10 @@
 #include <backhaul/plugin.h>
 
 #include "lcflow.h"
+/* only the xref names and values shared with the RA flows (macros, nothing linked) */
+#include "../flowlib/flowlib.h"
+
+#define RECHECK_KEY "return-cancel-recheck:"
 
 struct rcancel {
 	bh_instance *inst;
@@ -102,6 +125,44 @@ static int64_t received_units(json_object *ra)
 	return n;
 }
 
+/* Record that the return is cancelled (with the ok outcome; not in dry run). */
+static void mark_cancelled(struct rcancel *f, bh_result *res, const char *rid)
+{
+	if (f->host->dry_run(f->inst))
+		return;
+	f->host->result_xref_put(res, BH_FL_XREF_CANCELLED, rid,
+				 f->close_ra ? BH_FL_CANCELLED_CLOSE : BH_FL_CANCELLED_LEAVE);
+}
+
+/* True when rec is this flow's own re-check (a follow-up it emitted). */
+static bool is_recheck(struct rcancel *f, const bh_record *rec)
+{
+	const char *src = f->host->rec_source(rec), *me = f->host->instance_name(f->inst);
+	const char *key = f->host->rec_key(rec);
+	return src && me && !strcmp(src, me) && key &&
+	       !strncmp(key, RECHECK_KEY, strlen(RECHECK_KEY));
+}
+
+/* No RA yet: commit the mark with a follow-up that reads the RA again (see the file
+ * comment). Returns 0 or BH_ENOMEM (outcome set). */
+static int schedule_recheck(struct rcancel *f, const bh_record *rec, bh_result *res,
+			    const char *rid)
+{
+	char key[96];
+	size_t len = 0;
+	const char *body = f->host->rec_body(rec, &len);
+	snprintf(key, sizeof(key), RECHECK_KEY "%s", rid);
+	struct bh_emit e = {.topic = f->host->rec_topic(rec), .key = key, .body = body,
+			    .body_len = len};
+	int rc = f->host->result_emit(res, &e);
+	if (rc != 0) {
+		f->host->result_retry(res, 0, "return %s: cannot queue the re-check of its return "
+				      "authorization: %s", rid, bh_lc_errname(rc));
+		return rc;
+	}
+	return BH_OK;
+}
+
 static void rc_deliver(void *ctx, const bh_record *rec, bh_result *res)
 {
 	struct rcancel *f = ctx;
@@ -134,6 +195,7 @@ static void rc_deliver(void *ctx, const bh_record *rec, bh_result *res)
 			    "authorization %s%s is left as is (close_ra_on_cancel = false)", rid, oname,
 			    f->ra_prefix, rid);
 		h->counter_add(f->inst, "ra_left_open", 1);
+		mark_cancelled(f, res, rid);
 		goto out;
 	}
 	if (!(ref = ra_ref(f, rid, ext, sizeof(ext)))) {
@@ -143,10 +205,15 @@ static void rc_deliver(void *ctx, const bh_record *rec, bh_result *res)
 	memset(&st, 0, sizeof(st));
 	int rc = ops->get_return_authorization(f->erp.ctx, ref, &out, &st);
 	if (rc == BH_ENOENT) {
+		bool again = is_recheck(f, rec);
+		if (!again && !h->dry_run(f->inst) && schedule_recheck(f, rec, res, rid) != 0)
+			goto out;
 		bh_plg_info(h, f->inst, "return %s (order %s) was cancelled in the portal; no return "
-			    "authorization %s exists in %s: nothing to close", rid, oname, ext,
-			    f->erp.instance);
-		h->counter_add(f->inst, "no_ra", 1);
+			    "authorization %s exists in %s%s", rid, oname, ext, f->erp.instance,
+			    again ? " (re-check): none will be written for it"
+				  : ": recorded, so none will be written; re-checking once recorded");
+		h->counter_add(f->inst, again ? "recheck" : "no_ra", 1);
+		mark_cancelled(f, res, rid);
 		goto out;
 	}
 	if (rc != 0) {
@@ -169,6 +236,7 @@ static void rc_deliver(void *ctx, const bh_record *rec, bh_result *res)
 			    "authorization %s (internal id %s) is already %s, nothing to close", rid,
 			    oname, ext, iid, rstat);
 		h->counter_add(f->inst, "ra_already_closed", 1);
+		mark_cancelled(f, res, rid);
 		goto out;
 	}
 	int64_t got = received_units(ra);
@@ -207,6 +275,7 @@ static void rc_deliver(void *ctx, const bh_record *rec, bh_result *res)
 	bh_plg_info(h, f->inst, "return %s (order %s) cancelled in the portal: closed every open "
 		    "line of return authorization %s (internal id %s)", rid, oname, ext, iid);
 	h->counter_add(f->inst, "ra_closed", 1);
+	mark_cancelled(f, res, rid);
 out:
 	json_object_put(ra);
 	json_object_put(body);

@@ -1,16 +1,22 @@
 /*
  * so_flow.c - the `sales-order` flow: a storefront order (order/1) -> the ERP customer
  * (shopify-customer-<id>) and sales order (shopify-order-<id>): lines by SKU at the unit
- * price net of discount, tax, shipping, discount, tenders. An exchange order created by
+ * price net of discount, tax, shipping, discount, tenders, and the non-card tenders as
+ * negative adjustment lines (gift card on gift_card_item, store credit on
+ * store_credit_item: billing the order debits Gift Card Liability for them, S4-S6). An
+ * exchange order created by
  * the returns portal is linked to its original (`exchange_of`) and waits (retry) until
  * the original is in the ERP. Acknowledged with the xrefs so:<order id> (internal id),
  * paid:<order id> (tenders by kind, used by the returns flows to split refunds),
  * line:<order id>:<line id> (ordered units, the over-return guard) and
  * so-version:<order id> (the updated_at written; older versions are skipped).
  *
- * Idempotent: both writes are upserts keyed by external id. An unknown SKU is rejected
- * by the ERP (UNKNOWN_SKU) before the sales order is written; only the customer record
- * may already exist then (it is complete and keyed, so a replay updates it).
+ * Idempotent: both writes are upserts keyed by external id. Nothing partial on an
+ * unknown SKU (S14): every line SKU and adjustment item is checked with erp check_items
+ * before the customer is written; an unknown one rejects the record naming the order,
+ * the SKUs and the field (dead letter; replay it once the item exists). An ERP without
+ * check_items refuses the SKU on the sales order write instead, after the customer was
+ * upserted (complete and keyed, so a replay updates it).
  *
  * Ownership: flows helper. Threading: deliver() runs concurrently on worker threads; the
  * context is read-only after configure().
@@ -170,8 +176,8 @@ static void so_deliver(void *ctx, const bh_record *rec, bh_result *res)
 		h->result_retry(res, 0, "order %s: out of memory", nm);
 		goto out;
 	}
-	int rc = bh_fl_sales_order_doc(&o, bh_fl_jstr(cust, "external_id"), exch[0] ? exch : NULL,
-				       &sodoc, err, sizeof(err));
+	int rc = bh_fl_sales_order_doc_ex(&o, bh_fl_jstr(cust, "external_id"), exch[0] ? exch : NULL,
+					  &f->env.items, &sodoc, err, sizeof(err));
 	if (rc != 0) {
 		if (rc == BH_EINVAL)
 			h->result_reject(res, "%s", err);
@@ -179,6 +185,10 @@ static void so_deliver(void *ctx, const bh_record *rec, bh_result *res)
 			h->result_retry(res, 0, "order %s: out of memory", nm);
 		goto out;
 	}
+	/* every item known before anything is written (read-only, also in dry run) */
+	snprintf(what, sizeof(what), "order %s (sales order %s)", nm, bh_fl_jstr(sodoc, "external_id"));
+	if (bh_fl_check_items(&f->env, res, sodoc, what) != 0)
+		goto out;
 	if (h->dry_run(f->env.inst)) {
 		snprintf(what, sizeof(what), "dry run: order %s: would upsert customer", nm);
 		bh_fl_log_doc(h, f->env.inst, what, cust);
@@ -232,6 +242,11 @@ static const struct bh_cfg_entry so_config[] = {
 	 "storefront endpoint instance, to find an exchange order's original by name"},
 	{BH_CFG_STR, "guest_customer", BH_FL_XID_CUSTOMER "guest", 0, O(guest_customer), 0, 0, NULL,
 	 "ERP customer external id used for orders without a customer"},
+	{BH_CFG_STR, "gift_card_item", "GIFT-CARD", 0, O(env.items.gift_card), 0, 0, NULL,
+	 "ERP item (SKU) of the sales order's gift-card tender line (negative; billing debits "
+	 "the gift card liability)"},
+	{BH_CFG_STR, "store_credit_item", "GIFT-CARD", 0, O(env.items.store_credit), 0, 0, NULL,
+	 "ERP item (SKU) of the sales order's store-credit tender line"},
 	{BH_CFG_BOOL, "skip_cancelled", "true", 0, O(skip_cancelled), 0, 0, NULL,
 	 "do not create orders cancelled before they reached the ERP"},
 	{BH_CFG_DURATION, "missing_retry", "10m", 0, O(env.missing_retry_ms), 1, 0, NULL,

@@ -32,18 +32,49 @@ int bh_fl_sales_order_doc(const struct bh_fl_order *o, const char *customer_xid,
 			  const char *exchange_of, struct json_object **out, char *err,
 			  size_t errlen)
 {
+	return bh_fl_sales_order_doc_ex(o, customer_xid, exchange_of, NULL, out, err, errlen);
+}
+
+/* One adjustment line of the sales order for a non-card tender (amount > 0 cents). */
+static int add_tender_adj(struct json_object *a, const char *kind, const char *item,
+			  int64_t amount, const char *order_name, const char *how)
+{
+	char memo[256];
+	if (amount == 0)
+		return BH_OK;
+	struct json_object *j = json_object_new_object();
+	if (!j)
+		return BH_ENOMEM;
+	bh_fl_jadd_str(j, "kind", kind);
+	bh_fl_jadd_str(j, "item", item);
+	bh_fl_jadd_money(j, "amount", -amount);
+	snprintf(memo, sizeof(memo), "Shopify order %s: paid by %s", order_name, how);
+	bh_fl_jadd_str(j, "memo", memo);
+	json_object_array_add(a, j);
+	return BH_OK;
+}
+
+int bh_fl_sales_order_doc_ex(const struct bh_fl_order *o, const char *customer_xid,
+			     const char *exchange_of, const struct bh_fl_items *it,
+			     struct json_object **out, char *err, size_t errlen)
+{
 	char xid[XID_MAX], memo[256];
 	const char *nm = o->name ? o->name : o->id;
+	const char *gc_item = it && it->gift_card ? it->gift_card : "GIFT-CARD";
+	const char *sc_item = it && it->store_credit ? it->store_credit : "GIFT-CARD";
 	*out = NULL;
 	struct json_object *d = json_object_new_object(), *lines = json_object_new_array();
 	struct json_object *ship = json_object_new_object(), *tenders = json_object_new_array();
-	if (!d || !lines || !ship || !tenders) {
+	struct json_object *adj = json_object_new_array();
+	if (!d || !lines || !ship || !tenders || !adj) {
 		json_object_put(d);
 		json_object_put(lines);
 		json_object_put(ship);
 		json_object_put(tenders);
+		json_object_put(adj);
 		return BH_ENOMEM;
 	}
+	json_object_object_add(d, "adjustments", adj);
 	bh_fl_xid(xid, sizeof(xid), BH_FL_XID_ORDER, o->id);
 	bh_fl_jadd_str(d, "external_id", xid);
 	bh_fl_jadd_str(d, "customer_external_id", customer_xid);
@@ -96,6 +127,13 @@ int bh_fl_sales_order_doc(const struct bh_fl_order *o, const char *customer_xid,
 		bh_fl_jadd_str(t, "kind", kinds[k]);
 		bh_fl_jadd_money(t, "amount", amounts[k]);
 		json_object_array_add(tenders, t);
+	}
+	/* the non-card tenders as negative lines on the items of their liability: the order's
+	 * billing then debits Gift Card Liability for them instead of Payment Clearing */
+	if (add_tender_adj(adj, "gift_card", gc_item, p.gift_card, nm, "gift card") != 0 ||
+	    add_tender_adj(adj, "store_credit", sc_item, p.store_credit, nm, "store credit") != 0) {
+		json_object_put(d);
+		return BH_ENOMEM;
 	}
 	bh_fl_jadd_str(d, "exchange_of", exchange_of);
 	if (exchange_of)

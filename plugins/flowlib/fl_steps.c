@@ -29,6 +29,18 @@ int bh_fl_env_configure(struct bh_fl_env *e)
 		e->sf = cap.ops;
 		e->sf_ctx = cap.ctx;
 	}
+	if (e->portal_name && *e->portal_name) {
+		rc = bh_fl_endpoint(e->h, e->inst, "portal", e->portal_name, BH_CAP_PORTAL, &cap);
+		if (rc != 0)
+			return rc;
+		e->po = cap.ops;
+		e->po_ctx = cap.ctx;
+		if (!e->po->get_return) {
+			bh_plg_error(e->h, e->inst, "portal = %s: its portal capability cannot read "
+				     "returns", e->portal_name);
+			return BH_ECONFIG;
+		}
+	}
 	/* items a flow uses are set (defaults); NULL ones are not used by that flow */
 	const struct bh_fl_items *it = &e->items;
 	const struct {
@@ -176,6 +188,159 @@ void bh_fl_ra_receipt_state(const struct bh_fl_erp_doc *ra, const struct bh_fl_r
 	}
 }
 
+/* ------------------------------------------------------------------ items */
+
+/* Add s to the array a unless it is there already. */
+static void add_sku(struct json_object *a, const char *s)
+{
+	if (!s || !*s)
+		return;
+	for (size_t i = 0; i < json_object_array_length(a); i++)
+		if (!strcmp(json_object_get_string(json_object_array_get_idx(a, i)), s))
+			return;
+	json_object_array_add(a, json_object_new_string(s));
+}
+
+int bh_fl_check_items(const struct bh_fl_env *e, bh_result *res, struct json_object *doc,
+		      const char *what)
+{
+	static const char *const lists[][2] = {{"lines", "sku"}, {"adjustments", "item"}};
+	struct bh_status st = {0};
+	char *out = NULL, msg[512];
+	if (!BH_FL_OPS_HAS(struct bh_erp_ops, e->erp, check_items))
+		return BH_OK;
+	struct json_object *q = json_object_new_object(), *skus = json_object_new_array();
+	if (!q || !skus) {
+		json_object_put(q);
+		json_object_put(skus);
+		e->h->result_retry(res, 0, "%s: out of memory", what);
+		return BH_FL_STOP;
+	}
+	json_object_object_add(q, "skus", skus);
+	for (size_t k = 0; k < 2; k++) {
+		struct json_object *a = bh_fl_jarr(doc, lists[k][0]);
+		for (size_t i = 0; a && i < json_object_array_length(a); i++)
+			add_sku(skus, bh_fl_jstr(json_object_array_get_idx(a, i), lists[k][1]));
+	}
+	if (bh_fl_jstr(doc, "bonus"))
+		add_sku(skus, bh_fl_jstr(doc, "bonus_item"));
+	if (json_object_array_length(skus) == 0) {
+		json_object_put(q);
+		return BH_OK;
+	}
+	int rc = e->erp->check_items(e->erp_ctx, json_object_to_json_string(q), &out, &st);
+	json_object_put(q);
+	free(out);
+	if (rc == 0)
+		return BH_OK;
+	snprintf(msg, sizeof(msg), "%s: check items%s", what,
+		 rc == BH_EREJECT ? " (nothing was written)" : "");
+	bh_fl_fail(e->h, res, rc, &st, e->auth_retry_ms, msg);
+	return BH_FL_STOP;
+}
+
+/* ------------------------------------------------------------------ cancelled returns */
+
+int bh_fl_cancelled(const struct bh_fl_env *e, const char *return_id, char *buf, size_t len)
+{
+	return bh_fl_xref(e->h, e->inst, BH_FL_XREF_CANCELLED, return_id, buf, len) > 0 ? 1 : 0;
+}
+
+int bh_fl_close_ra(const struct bh_fl_env *e, bh_result *res, const char *ra_iid,
+		   const char *what)
+{
+	struct bh_status st = {0};
+	char *out = NULL;
+	struct json_object *q = json_object_new_object();
+	if (!q) {
+		e->h->result_retry(res, 0, "%s: out of memory", what);
+		return BH_FL_STOP;
+	}
+	bh_fl_jadd_str(q, "internal_id", ra_iid);
+	int rc = e->erp->close_return_authorization(e->erp_ctx, json_object_to_json_string(q), &out,
+						    &st);
+	json_object_put(q);
+	free(out);
+	if (rc != 0) {
+		bh_fl_fail(e->h, res, rc, &st, e->auth_retry_ms, what);
+		return BH_FL_STOP;
+	}
+	return BH_OK;
+}
+
+/* The portal's word on the return (when a portal is configured): true when it is
+ * cancelled or expired there. A failed read is not fatal: the mark of return-cancel
+ * covers the race (see bh_fl_ensure_ra). */
+static bool portal_says_dead(const struct bh_fl_env *e, const struct bh_fl_return *r,
+			     char *state, size_t len)
+{
+	struct bh_status st = {0};
+	char *out = NULL, err[256];
+	bool dead = false;
+	if (!e->po)
+		return false;
+	int rc = e->po->get_return(e->po_ctx, r->id, &out, &st);
+	if (rc == 0) {
+		struct bh_fl_return pr;
+		if (bh_fl_return_parse(out, 0, &pr, err, sizeof(err)) == 0 && bh_fl_return_dead(&pr)) {
+			snprintf(state, len, "%s", pr.state);
+			dead = true;
+		}
+		bh_fl_return_free(&pr);
+	} else {
+		bh_plg_debug(e->h, e->inst, "return %s: re-reading it from portal '%s' failed (%s %s); "
+			     "going by the record", r->id, e->portal_name, st.code, st.message);
+	}
+	free(out);
+	return dead;
+}
+
+/* Before writing: is the return known cancelled? Returns 0 (go on), BH_FL_CANCELLED
+ * (ok outcome, nothing more to write) or BH_FL_STOP. An RA left by the race (created,
+ * then the mark committed before this flow could acknowledge) is closed when the mark
+ * says "close". */
+static int cancel_guard(const struct bh_fl_env *e, bh_result *res, const struct bh_fl_return *r)
+{
+	const struct bh_host *h = e->h;
+	char mark[32], state[32] = "", what[256];
+	const char *oname = r->order_name ? r->order_name : r->order_id;
+	bool marked = bh_fl_cancelled(e, r->id, mark, sizeof(mark)) == 1;
+	if (!marked && !portal_says_dead(e, r, state, sizeof(state)))
+		return BH_OK;
+	if (marked && !strcmp(mark, BH_FL_CANCELLED_CLOSE)) {
+		struct bh_fl_erp_doc ra;
+		struct bh_status st;
+		int rc = bh_fl_get_ra(e, r->id, &ra, &st);
+		if (rc != 0 && rc != BH_ENOENT) {
+			snprintf(what, sizeof(what), "return %s (order %s, cancelled): read its RA", r->id,
+				 oname);
+			bh_fl_fail(h, res, rc, &st, e->auth_retry_ms, what);
+			return BH_FL_STOP;
+		}
+		if (rc == 0 && !bh_fl_ra_closed(&ra) && !h->dry_run(e->inst)) {
+			snprintf(what, sizeof(what), "return %s (order %s, cancelled): close RA %s", r->id,
+				 oname, ra.internal_id);
+			if (bh_fl_close_ra(e, res, ra.internal_id, what) != 0) {
+				bh_fl_erp_doc_free(&ra);
+				return BH_FL_STOP;
+			}
+			h->log(e->inst, BH_LOG_INFO, "return %s (order %s) was cancelled in the portal "
+			       "while its RA %s was written: RA closed", r->id, oname, ra.internal_id);
+			h->counter_add(e->inst, "ra_closed_cancelled", 1);
+			h->result_xref_put(res, BH_FL_XREF_RA, r->id, ra.internal_id);
+			h->result_xref_put(res, BH_FL_XREF_RELEASED, r->id, "cancelled");
+			bh_fl_erp_doc_free(&ra);
+			return BH_FL_CANCELLED;
+		}
+		bh_fl_erp_doc_free(&ra);
+	}
+	h->log(e->inst, BH_LOG_INFO, "return %s (order %s) is cancelled (%s%s); no RA written",
+	       r->id, oname, marked ? "recorded by return-cancel" : "the portal says it is ",
+	       marked ? "" : state);
+	h->counter_add(e->inst, "skipped_cancelled", 1);
+	return BH_FL_CANCELLED;
+}
+
 /* ------------------------------------------------------------------ over-return */
 
 struct ret_group {
@@ -300,6 +465,9 @@ int bh_fl_ensure_ra(const struct bh_fl_env *e, bh_result *res, const struct bh_f
 	const char *oname = r->order_name ? r->order_name : r->order_id;
 
 	ra_iid[0] = '\0';
+	memset(&so, 0, sizeof(so));
+	if ((rc = cancel_guard(e, res, r)) != 0)
+		return rc;
 	rc = bh_fl_find_sales_order(e, r->order_id, &so, &st);
 	if (rc == BH_ENOENT) {
 		h->result_retry(res, e->missing_retry_ms, "return %s: the sales order of order %s "
@@ -355,6 +523,22 @@ int bh_fl_ensure_ra(const struct bh_fl_env *e, bh_result *res, const struct bh_f
 	       w.internal_id);
 	h->counter_add(e->inst, w.created ? "ra_created" : "ra_existing", 1);
 	h->result_xref_put(res, BH_FL_XREF_RA, r->id, w.internal_id);
+	/* the mark read again after the write: return-cancel may have found no RA and
+	 * acknowledged the cancellation meanwhile (its re-check covers the other order) */
+	char mark[32];
+	if (bh_fl_cancelled(e, r->id, mark, sizeof(mark)) == 1 &&
+	    !strcmp(mark, BH_FL_CANCELLED_CLOSE)) {
+		snprintf(what, sizeof(what), "return %s (order %s, cancelled while its RA was "
+			 "written): close RA %s", r->id, oname, w.internal_id);
+		if (bh_fl_close_ra(e, res, w.internal_id, what) != 0)
+			goto out;
+		h->log(e->inst, BH_LOG_INFO, "return %s (order %s) was cancelled in the portal while "
+		       "its RA %s was written: RA closed", r->id, oname, w.internal_id);
+		h->counter_add(e->inst, "ra_closed_cancelled", 1);
+		h->result_xref_put(res, BH_FL_XREF_RELEASED, r->id, "cancelled");
+		ret = BH_FL_CANCELLED;
+		goto out;
+	}
 	for (size_t j = 0; j < ng; j++) {
 		snprintf(key, sizeof(key), "%s:%s", r->order_id, g[j].key);
 		snprintf(val, sizeof(val), "%" PRId64, g[j].before + g[j].qty);

@@ -53,6 +53,18 @@ int bh_fl_xid(char *buf, size_t len, const char *prefix, const char *id);
 #define BH_FL_XREF_REFUND "refund"     /**< refund:<return id> */
 #define BH_FL_XREF_RELEASED "released" /**< released:<return id> = state: its units were
 					    given back to returned:* (cancelled/expired) */
+#define BH_FL_XREF_CANCELLED "cancelled" /**< cancelled:<return id> = "close" or "leave":
+					      the return was cancelled in the portal (written by
+					      return-cancel; the value is its close_ra_on_cancel).
+					      The RA flows write no RA for it; see
+					      bh_fl_ensure_ra for the race with that flow */
+#define BH_FL_CANCELLED_CLOSE "close"
+#define BH_FL_CANCELLED_LEAVE "leave"
+
+/** True when an ops table (of the implementer's size ops->size) has member m set: for
+ *  operations appended after 1.0 (erp check_items, related_transactions...). */
+#define BH_FL_OPS_HAS(type, ops, m)                                                        \
+	((ops) && (ops)->size >= offsetof(type, m) + sizeof(((type *)0)->m) && (ops)->m)
 
 /* ------------------------------------------------------------------------------------
  * JSON helpers
@@ -242,6 +254,15 @@ struct json_object *bh_fl_customer_doc(const struct bh_fl_order *o, const char *
 int bh_fl_sales_order_doc(const struct bh_fl_order *o, const char *customer_xid,
 			  const char *exchange_of, struct json_object **out, char *err,
 			  size_t errlen);
+/** The same with the items of the tender lines: `adjustments` gets one negative line per
+ *  non-card tender kind ({"kind": "gift_card", "item": it->gift_card, "amount": "-X",
+ *  "memo": "Shopify order #N: paid by gift card"}; store_credit on it->store_credit),
+ *  so billing the order debits the liability the tender used (sdk/RECORDS.md,
+ *  "Additions of 2026-11-27"). it NULL: both on GIFT-CARD. `tenders` is kept as is.
+ *  bh_fl_sales_order_doc is this with it = NULL. */
+int bh_fl_sales_order_doc_ex(const struct bh_fl_order *o, const char *customer_xid,
+			     const char *exchange_of, const struct bh_fl_items *it,
+			     struct json_object **out, char *err, size_t errlen);
 /** The adjustments[] array of a settlement (gift card, store credit, exchange credit,
  *  fee lines, each negative; zero amounts left out). */
 struct json_object *bh_fl_adjustments(const struct bh_fl_settle *s, const struct bh_fl_items *it,
@@ -377,6 +398,10 @@ struct bh_fl_env {
 	void *erp_ctx;
 	const struct bh_storefront_ops *sf;   /**< NULL when no storefront is configured */
 	void *sf_ctx;
+	/* appended: the returns portal (optional), re-read before an RA is written */
+	const char *portal_name;         /**< `portal`: endpoint instance (optional) */
+	const struct bh_portal_ops *po;  /**< NULL when no portal is configured */
+	void *po_ctx;
 };
 
 /** Resolve the endpoints named by the settings (from configure()) and check the item
@@ -386,6 +411,10 @@ int bh_fl_env_configure(struct bh_fl_env *e);
 
 /** A step's result besides 0: the delivery outcome (retry or reject) is already set. */
 #define BH_FL_STOP 1
+/** bh_fl_ensure_ra: the return is cancelled; no RA was written, or the one the race
+ *  with return-cancel left was closed. The outcome is ok (xrefs attached); the caller
+ *  writes nothing more for the return. */
+#define BH_FL_CANCELLED 2
 
 /** The sales order of a storefront order: by external id shopify-order-<id>, then by
  *  the Shopify order id. Returns 0 (*so filled; free it), BH_ENOENT, or the
@@ -407,7 +436,16 @@ void bh_fl_paid_lookup(const struct bh_fl_env *e, const char *order_id, struct b
  * the ordered quantity, S2/S13), build the document, and create it (idempotent on
  * loop-ra-<rid>). On success ra_iid holds the internal id ("" in dry run, where the
  * document is only logged) and the xrefs ra:<rid> and returned:* are attached to res.
- * Returns 0 or BH_FL_STOP (outcome set on res).
+ *
+ * A return cancelled in the portal gets no RA (SCENARIOS S8/S15): before writing, the
+ * cancelled:<rid> mark of return-cancel is read (and, with a portal configured, the
+ * return's state re-read from it); after the create, the mark is read again. A mark
+ * found after the create means return-cancel acknowledged the cancellation while the
+ * RA was being written: with "close" the RA is closed here (its units released). The
+ * other half of the race is return-cancel's (plugins/flow_return_cancel/return_cancel.c):
+ * when it finds no RA it commits the mark and re-checks the RA in a follow-up record,
+ * so whichever side reads last sees the other's write and the close is never lost.
+ * Returns 0, BH_FL_STOP (outcome set on res), or BH_FL_CANCELLED.
  */
 int bh_fl_ensure_ra(const struct bh_fl_env *e, bh_result *res, const struct bh_fl_return *r,
 		    const struct bh_fl_settle *s, char *ra_iid, size_t len);
@@ -417,6 +455,25 @@ int bh_fl_ensure_ra(const struct bh_fl_env *e, bh_result *res, const struct bh_f
  *  res) so they can be returned again. Idempotent. Returns 1 when released, 0 when
  *  there was nothing to release (no RA, or already released), BH_ENOMEM. */
 int bh_fl_release_returned(const struct bh_fl_env *e, bh_result *res, const struct bh_fl_return *r);
+
+/**
+ * Ask the ERP whether every item of a document exists (lines[].sku, adjustments[].item,
+ * bonus_item; erp check_items, sdk/RECORDS.md) before anything is written for it.
+ * Unknown SKU -> reject "<what>: UNKNOWN_SKU: <the ERP's message naming the SKUs and
+ * field>"; other failures per bh_fl_fail. An ERP without check_items: 0 (the write
+ * itself refuses unknown SKUs). Returns 0 or BH_FL_STOP (outcome set on res).
+ */
+int bh_fl_check_items(const struct bh_fl_env *e, bh_result *res, struct json_object *doc,
+		      const char *what);
+
+/** The cancelled:<return id> mark (see BH_FL_XREF_CANCELLED): 1 with its value in buf
+ *  ("close" or "leave"), 0 when the return is not known cancelled. */
+int bh_fl_cancelled(const struct bh_fl_env *e, const char *return_id, char *buf, size_t len);
+
+/** Close the RA with internal id ra_iid (close_return_authorization; closing a closed
+ *  RA succeeds). Returns 0, or BH_FL_STOP with the outcome set (what names the place). */
+int bh_fl_close_ra(const struct bh_fl_env *e, bh_result *res, const char *ra_iid,
+		   const char *what);
 
 /** Return states after which no ERP document is written ("cancelled", "expired"). */
 bool bh_fl_return_dead(const struct bh_fl_return *r);

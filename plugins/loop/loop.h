@@ -14,6 +14,7 @@
  *   loop_source.c   poll(): windows x states x pages, durable cursor
  *   loop_webhook.c  the webhook route: X-Loop-Signature, records
  *   loop_actions.c  the portal operations and test-connection
+ *   loop_find.c     portal find_returns (the returns of one order, for the report)
  *
  * Ownership: struct bh_loop (the instance context) owns the HTTP client, the limiter
  * and copies of derived strings; config strings belong to the core until destroy().
@@ -61,10 +62,11 @@ struct bh_loop {
 	int64_t window_ms;
 	int64_t overlap_ms;
 	int64_t page_size;
+	int64_t find_span_ms;      /* find_returns: list walk around the order's return */
 	const char *const *states_cfg;
 	const char *webhook_path;
 	const char *webhook_secret;
-	const char *webhook_secret_old;
+	const char *webhook_secret_previous;
 
 	/* derived at configure() */
 	char api_base[512];        /* base_url + "/" + api_version, no trailing slash */
@@ -115,6 +117,8 @@ void bh_loop_webhook(void *ctx, const struct bh_http_req *req, struct bh_http_re
 /** Base64 HMAC-SHA256 of data with key into out (at least 45 bytes). Returns 0. */
 int bh_loop_sign(const char *key, const void *data, size_t len, char *out, size_t outlen);
 const void *bh_loop_portal_ops(void);
+/** portal find_returns (loop_find.c). */
+int bh_loop_find_returns(void *ctx, const char *query, char **out, struct bh_status *st);
 const void *bh_loop_diag_ops(void);
 
 #endif

@@ -9,6 +9,7 @@
  *                   portal.return.processing_failed (webhook), or by re-reading.
  *   cancel/flag/close  POST .../cancel|flag|close
  *   note            POST .../note {"content"}
+ *   find_returns    the returns of one order (loop_find.c)
  * Loop answers refusals with an error body, often on HTTP 200 ({"errors":{"message",
  * "code"}}, {"message"}, {"content"}); anything but `true` is a refusal: BH_EREJECT
  * with Loop's code ("REFUSED" when it gives none) and message.
@@ -259,6 +260,7 @@ static const struct bh_portal_ops portal_ops = {
 	.flag = lp_flag,
 	.close = lp_close,
 	.note = lp_note,
+	.find_returns = bh_loop_find_returns,
 };
 
 const void *bh_loop_portal_ops(void)
@@ -286,7 +288,8 @@ static void check_webhooks(struct bh_loop *lp, json_object *arr)
 	json_object *j = NULL, *hooks;
 
 	snprintf(d, sizeof(d), "webhooks are accepted on %s, signed with webhook_secret%s",
-		 lp->webhook_path, lp->webhook_secret_old ? " or webhook_secret_old (rotation)" : "");
+		 lp->webhook_path,
+		 lp->webhook_secret_previous ? " or webhook_secret_previous (rotation)" : "");
 	check(arr, "webhook", true, d);
 	int rc = bh_loop_request(lp, "GET", "webhooks", NULL, BH_LOOP_REQ_NO_RETRY, &j, &st);
 	if (rc == BH_EAUTH) {

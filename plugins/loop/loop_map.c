@@ -166,10 +166,15 @@ int bh_loop_return_info(json_object *lr, struct bh_loop_info *info, char *err, s
 	}
 	if (info->updated_ms)
 		bh_loop_time_fmt(info->updated_ms, info->updated_at, sizeof(info->updated_at));
+	/* Processing: Loop's was_processed (boolean) and outcomes.return_processed (the
+	 * time the outcomes were fulfilled, null until then). The 2019/2020 payloads carry
+	 * neither: unknown. */
 	json_object *wp = member(lr, "was_processed"), *oc = member(lr, "outcomes");
-	info->was_processed = (wp && json_object_is_type(wp, json_type_boolean) &&
-			       json_object_get_boolean(wp)) ||
-			      str_of(oc, "return_processed") != NULL;
+	bool has_wp = wp && json_object_is_type(wp, json_type_boolean);
+	bool has_oc = oc && json_object_is_type(oc, json_type_object);
+	const char *when = str_of(oc, "return_processed");
+	info->was_processed = (has_wp && json_object_get_boolean(wp)) || (when && *when);
+	info->processed = info->was_processed ? 1 : has_wp || has_oc ? 0 : -1;
 	return BH_OK;
 }
 
@@ -514,6 +519,8 @@ int bh_loop_map_return(json_object *lr, const char *trigger, bool with_error,
 	json_object_object_add(o, "refunds", refunds);
 	json_object_object_add(o, "exchange", exchange_obj(lr, &t));
 	json_object_object_add(o, "flagged", json_object_new_boolean(strcmp(info->state, "review") == 0));
+	json_object_object_add(o, "processed", info->processed < 0 ? NULL
+					       : json_object_new_boolean(info->processed));
 	if (with_error)
 		json_object_object_add(o, "error", jstr_or_null(error));
 	*out = o;

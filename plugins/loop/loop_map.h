@@ -16,7 +16,11 @@
  *   - outcome is derived from which of refund/credit/gift_card/exchange are non-zero
  *     (several: "mixed"); Loop's header `outcome` decides only when all are zero;
  *   - updated_at is Loop's updated_at, else (older payloads lack it) the latest of
- *     edited_at, label_updated_at and created_at.
+ *     edited_at, label_updated_at and created_at;
+ *   - processed is true when Loop's `was_processed` is true or `outcomes.return_processed`
+ *     holds a time, false when either member is present without saying so (an open
+ *     return, or one closed with Loop's "close", which fulfils nothing), null when the
+ *     payload has neither (the real 2019/2020 payloads of shared/reference/loop).
  * Pure functions; thread-safe. The caller owns the returned json_object.
  */
 #ifndef BH_LOOP_MAP_H
@@ -35,6 +39,8 @@ struct bh_loop_info {
 	int64_t updated_ms;     /* effective updated_at (see above); 0 when unknown */
 	char updated_at[40];    /* RFC 3339 UTC of updated_ms ("" when unknown) */
 	bool was_processed;     /* Loop's was_processed / outcomes.return_processed */
+	int processed;          /* return/1 "processed": 1 true, 0 false, -1 null (neither
+				 * member present, as in Loop's 2019/2020 payloads) */
 	unsigned dup_units;     /* units repeated with an already seen line_item_id */
 };
 

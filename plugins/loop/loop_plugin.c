@@ -7,7 +7,8 @@
  *   api_key (secret: api_key_file / api_key_env), base_url, api_version, timeout,
  *   connections, rate_limit + rate_burst (requests per minute kept by the limiter),
  *   retries, retry_backoff, max_retry_wait, rate_limited_wait, lookback, window,
- *   overlap, page_size, states, webhook_path, webhook_secret, webhook_secret_old.
+ *   overlap, page_size, find_returns_span, states, webhook_path, webhook_secret,
+ *   webhook_secret_previous.
  *
  * Ownership: the context owns the HTTP client, the limiter and the auth header; the
  * core owns the config strings until destroy(). Threading: init/configure/start/stop/
@@ -224,14 +225,17 @@ static const struct bh_cfg_entry lp_config[] = {
 	 "each poll re-reads this much before now (tolerates clock skew and late indexing)"},
 	{BH_CFG_INT, "page_size", "250", 0, O(page_size), 1, 750, NULL,
 	 "returns per page of the Detailed Returns List (Loop allows up to 750)"},
+	{BH_CFG_DURATION, "find_returns_span", "120d", 0, O(find_span_ms), DAY_MS, 365 * DAY_MS, NULL,
+	 "backhaul report: how far before and after an order's return its other returns are "
+	 "looked for (Loop's returns list has no order filter)"},
 	{BH_CFG_LIST, "states", "open,closed,cancelled,expired,review", 0, O(states_cfg), 0, 0, NULL,
 	 "return states polled, each asked on its own"},
 	{BH_CFG_STR, "webhook_path", NULL, 0, O(webhook_path), 0, 0, NULL,
 	 "receive Loop webhooks on this listener path (e.g. /webhooks/loop)"},
 	{BH_CFG_SECRET, "webhook_secret", NULL, 0, O(webhook_secret), 0, 0, NULL,
 	 "Loop's webhook secret: X-Loop-Signature is checked with it"},
-	{BH_CFG_SECRET, "webhook_secret_old", NULL, 0, O(webhook_secret_old), 0, 0, NULL,
-	 "the previous webhook secret, also accepted while a rotation is under way"},
+	{BH_CFG_SECRET, "webhook_secret_previous", NULL, 0, O(webhook_secret_previous), 0, 0, NULL,
+	 "previous webhook secret, still accepted during a rotation"},
 	{0},
 };
 

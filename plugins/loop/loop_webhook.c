@@ -4,7 +4,7 @@
  * Loop POSTs JSON with X-Loop-Signature = base64(HMAC-SHA256(webhook secret, raw body)).
  * The signature is checked on the raw bytes as received (never a re-serialisation),
  * in constant time, against `webhook_secret` and, during a rotation, also
- * `webhook_secret_old`; a missing or wrong signature is answered 401 and nothing is
+ * `webhook_secret_previous`; a missing or wrong signature is answered 401 and nothing is
  * stored. Then, by trigger:
  *   return.created / return.updated / return.closed (topic "return": the body is the
  *       return) -> records as loop_records.h says;
@@ -47,7 +47,7 @@ int bh_loop_sign(const char *key, const void *data, size_t len, char *out, size_
 static bool signature_ok(const struct bh_loop *lp, const char *hdr, const char *body,
 			 size_t len)
 {
-	const char *secrets[2] = {lp->webhook_secret, lp->webhook_secret_old};
+	const char *secrets[2] = {lp->webhook_secret, lp->webhook_secret_previous};
 	char want[96];
 	bool ok = false;
 

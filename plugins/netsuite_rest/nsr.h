@@ -16,6 +16,7 @@
  *   nsr_return.c     return authorizations (create by transform, get, close)
  *   nsr_refund.c     item receipts, cash refunds, credit memos, customer refunds
  *   nsr_feed.c       change feeds (changes()) and the source (poll())
+ *   nsr_related.c    related_transactions (backhaul report) and check_items
  *   nsr_diag.c       the diagnostics capability (test-connection)
  *
  * Ownership: owned by the netsuite-rest plugin helper. Everything here is hidden in
@@ -251,6 +252,25 @@ void bh_nsr_items_clear(struct bh_nsr *c);
 /** The SuiteQL column for a REST field id ("itemId" -> "itemid"). */
 void bh_nsr_column(char *buf, size_t len, const char *field);
 
+/* ------------------------------------------------------------------ nsr_return.c
+ * Document lines shared by sales orders, return authorizations and refunds. */
+
+/** Add the SKUs of lines[] ("sku") and adjustments[] ("item") of doc to m (what names
+ *  the document in errors). 0, BH_EREJECT (INVALID_DOCUMENT) or BH_ENOMEM. */
+int bh_nsr_collect_skus(struct json_object *doc, struct bh_nsr_map *m, const char *what,
+			struct bh_status *st);
+
+/** One adjustment ({kind, item, amount, memo}): an untaxed line of quantity 1 on `item`
+ *  with rate = amount. Strings are borrowed from the document / the map. */
+struct bh_nsr_adj {
+	const char *item;   /* item internal id */
+	const char *memo;
+	int64_t amount;     /* cents, negative for a tender or credit */
+};
+/** Adjustment i of doc, its item resolved through skus. BH_EREJECT when malformed. */
+int bh_nsr_adjustment(struct json_object *doc, size_t i, const struct bh_nsr_map *skus,
+		      const char *what, struct bh_nsr_adj *a, struct bh_status *st);
+
 /* ------------------------------------------------------------------ operations */
 
 int bh_nsr_find_sales_order(void *ctx, const char *query, char **out, struct bh_status *st);
@@ -261,6 +281,8 @@ int bh_nsr_get_ra(void *ctx, const char *ref, char **out, struct bh_status *st);
 int bh_nsr_close_ra(void *ctx, const char *ref, char **out, struct bh_status *st);
 int bh_nsr_create_receipt(void *ctx, const char *receipt, char **out, struct bh_status *st);
 int bh_nsr_create_refund(void *ctx, const char *refund, char **out, struct bh_status *st);
+int bh_nsr_related(void *ctx, const char *ref, char **out, struct bh_status *st);
+int bh_nsr_check_items(void *ctx, const char *query, char **out, struct bh_status *st);
 int bh_nsr_changes(void *ctx, const char *feed, const char *cursor, char **out,
 		   struct bh_status *st);
 int bh_nsr_poll(void *ctx);

@@ -267,16 +267,20 @@ int bh_nsr_items_resolve(struct bh_nsr *c, struct bh_nsr_map *m, struct bh_statu
 		json_object_put(rows);
 	}
 	if (rc == BH_OK) {
+		char unknown[700] = "";
+		size_t n_unknown = 0;
 		for (size_t i = 0; i < m->n; i++) {
 			if (m->val[i])
 				continue;
 			const char *id = bh_nsr_map_get(&miss, m->key[i]);
 			if (!id) {
+				/* every unknown SKU is named, not only the first */
+				size_t w = strlen(unknown);
 				c->host->counter_add(c->inst, "unknown_skus", 1);
-				rc = bh_nsr_fail(st, BH_EREJECT, "UNKNOWN_SKU",
-						 "unknown SKU '%s': no NetSuite item has %s = '%s'",
-						 m->key[i], c->sku_field, m->key[i]);
-				break;
+				snprintf(unknown + w, sizeof(unknown) - w,
+					 "%sunknown SKU '%s': no NetSuite item has %s = '%s'",
+					 n_unknown++ ? "; " : "", m->key[i], c->sku_field, m->key[i]);
+				continue;
 			}
 			m->val[i] = strdup(id);
 			if (!m->val[i]) {
@@ -284,6 +288,8 @@ int bh_nsr_items_resolve(struct bh_nsr *c, struct bh_nsr_map *m, struct bh_statu
 				break;
 			}
 		}
+		if (rc == BH_OK && n_unknown)
+			rc = bh_nsr_fail(st, BH_EREJECT, "UNKNOWN_SKU", "%s", unknown);
 	}
 	bh_nsr_map_free(&miss);
 	return rc;

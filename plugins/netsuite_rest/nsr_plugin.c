@@ -158,6 +158,8 @@ static const struct bh_erp_ops erp_ops = {
 	.create_refund = bh_nsr_create_refund,
 	.close_return_authorization = bh_nsr_close_ra,
 	.changes = bh_nsr_changes,
+	.related_transactions = bh_nsr_related,
+	.check_items = bh_nsr_check_items,
 };
 
 static const struct bh_diag_ops diag_ops = {

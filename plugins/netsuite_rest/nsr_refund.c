@@ -11,11 +11,13 @@
  *                        that quantity still to refund (rate, amount, tax1Amt);
  *                        adjustments on the RA's line of their item when it has one
  *                        left, else extra lines; a bonus is a bonus_item line (+) and a
- *                        gift_card_item line (-). A credit memo may carry a customer
+ *                        line (-) on the document's bonus_item, else gift_card_item. A credit memo may carry a customer
  *                        refund: a new customerRefund of the memo's customer whose
  *                        apply line takes the amount from that credit memo.
  * Each document is read by external id first (replay -> created=false) and read again
- * after a failure that may hide a success. Every SKU is resolved before anything is
+ * after a failure that may hide a success or a concurrent delivery of the same document
+ * (then it is answered with created=false); a receipt refused because another receipt
+ * already took the RA is refused with ALREADY_RECEIVED naming the RA. Every SKU is resolved before anything is
  * written (UNKNOWN_SKU rejects the whole document).
  *
  * Ownership: netsuite-rest plugin. Threading: stateless per call; thread-safe.
@@ -66,13 +68,69 @@ static struct json_object *sublist(struct json_object *items)
 
 /* ------------------------------------------------------------------ item receipt */
 
+/* A receipt refused from what we read and not written by anyone under its external id:
+ * when the RA has nothing left to receive for the document's lines (another receipt
+ * took it: the race window the flow's own quantity check cannot close), say so. */
+static int already_received(struct bh_nsr *c, const char *ra_id, struct json_object *doc,
+			    const struct bh_nsr_map *skus, const char *eid, int rc,
+			    struct bh_status *st)
+{
+	struct json_object *ra = NULL;
+	struct bh_status saved = *st;
+	struct json_object *lines = bh_nsr_jarr(doc, "lines");
+	const char *short_sku = NULL;
+
+	if (bh_nsr_get(c, BH_NSR_T_RA, ra_id, true, NULL, &ra, st) != BH_OK) {
+		*st = saved;
+		json_object_put(ra);
+		return rc;
+	}
+	struct json_object *items = bh_nsr_jarr(bh_nsr_jobj(ra, "item"), "items");
+	for (size_t i = 0; lines && !short_sku && i < json_object_array_length(lines); i++) {
+		struct json_object *l = json_object_array_get_idx(lines, i);
+		const char *sku = bh_nsr_jstr(l, "sku");
+		const char *item = bh_nsr_map_get(skus, sku);
+		int64_t q = 0, open = 0;
+		if (bh_nsr_jqty(l, "quantity", &q) != BH_OK)
+			continue;
+		for (size_t k = 0; items && item && k < json_object_array_length(items); k++) {
+			struct json_object *x = json_object_array_get_idx(items, k);
+			const char *it = bh_nsr_jref_id(x, "item");
+			int64_t qty = 0, rcv = 0;
+			if (!it || strcmp(it, item) != 0 || bh_nsr_jbool(x, "isClosed", false))
+				continue;
+			bh_nsr_jqty(x, "quantity", &qty);
+			bh_nsr_jqty(x, "quantityReceived", &rcv);
+			qty = qty < 0 ? -qty : qty;
+			rcv = rcv < 0 ? -rcv : rcv;
+			if (qty > rcv)
+				open += qty - rcv;
+		}
+		if (open < q)
+			short_sku = sku;
+	}
+	if (short_sku) {
+		const char *ext = bh_nsr_jstr(ra, "externalId");
+		const char *tran = bh_nsr_jstr(ra, "tranId");
+		rc = bh_nsr_fail(st, BH_EREJECT, "ALREADY_RECEIVED",
+				 "return authorization %s (%s) is already received by another item "
+				 "receipt: nothing left to receive for %s; item receipt %s not written "
+				 "(NetSuite: %s)", tran ? tran : ra_id, ext ? ext : ra_id, short_sku, eid,
+				 saved.message);
+	} else {
+		*st = saved;
+	}
+	json_object_put(ra);
+	return rc;
+}
+
 int bh_nsr_create_receipt(void *ctx, const char *text, char **out, struct bh_status *st)
 {
 	struct bh_nsr *c = ctx;
 	struct json_object *doc = NULL, *ra = NULL, *body = NULL, *items = NULL;
 	struct bh_nsr_map skus = {0};
 	int64_t *used = NULL;
-	char id[32] = "";
+	char id[32] = "", ra_id[32] = "";
 	bool existed = false, absent = false;
 	int rc;
 
@@ -108,10 +166,11 @@ int bh_nsr_create_receipt(void *ctx, const char *text, char **out, struct bh_sta
 	}
 	if ((rc = bh_nsr_items_resolve(c, &skus, st)) != BH_OK)
 		goto out;
-	char ra_id[32];
 	if ((rc = bh_nsr_ref_id(c, BH_NSR_T_RA, raref, "return authorization", ra_id,
-				sizeof(ra_id), st)) != BH_OK)
+				sizeof(ra_id), st)) != BH_OK) {
+		ra_id[0] = '\0';
 		goto out;
+	}
 	/* the receipt NetSuite would make: its lines carry what is left to receive */
 	if ((rc = bh_nsr_create_form(c, BH_NSR_T_RA, ra_id, BH_NSR_T_IR, &ra, st)) != BH_OK)
 		goto out;
@@ -176,6 +235,8 @@ out:
 	if (rc == BH_EREJECT && absent &&
 	    bh_nsr_reread_after(c, rc, BH_NSR_T_IR, eid, id, sizeof(id), st) == BH_OK)
 		rc = bh_nsr_answer(out, id, eid, "item_receipt", false, NULL);
+	else if (rc == BH_EREJECT && absent && ra_id[0] && strcmp(st->code, "UNKNOWN_SKU") != 0)
+		rc = already_received(c, ra_id, doc, &skus, eid, rc, st);
 	free(used);
 	bh_nsr_map_free(&skus);
 	json_object_put(items);
@@ -186,6 +247,14 @@ out:
 }
 
 /* ------------------------------------------------------------------ refunds */
+
+/* The item a refund's bonus credit is issued on (Cr): the document's bonus_item (the
+ * flow's setting, RECORDS.md "Additions for the flows"), else our gift_card_item. */
+static const char *bonus_credit_item(const struct bh_nsr *c, struct json_object *doc)
+{
+	const char *v = bh_nsr_jstr(doc, "bonus_item");
+	return v && *v ? v : c->gift_card_item;
+}
 
 /* The lines of a cash refund / credit memo. */
 static int refund_lines(struct bh_nsr *c, struct json_object *doc, const char *eid,
@@ -226,23 +295,19 @@ static int refund_lines(struct bh_nsr *c, struct json_object *doc, const char *e
 		json_object_array_add(items, money_line(item, ol, q, rate, amount, tax, NULL));
 	}
 	for (size_t i = 0; adj && i < json_object_array_length(adj); i++) {
-		struct json_object *a = json_object_array_get_idx(adj, i);
-		const char *item = bh_nsr_map_get(skus, bh_nsr_jstr(a, "item"));
-		int64_t amount;
-		if (bh_nsr_jmoney(a, "amount", &amount) != BH_OK) {
-			rc = bh_nsr_fail(st, BH_EREJECT, "INVALID_DOCUMENT",
-					 "%s: adjustment %zu needs an exact amount", eid, i + 1);
+		struct bh_nsr_adj a;
+		if ((rc = bh_nsr_adjustment(doc, i, skus, eid, &a, st)) != BH_OK)
 			goto out;
-		}
 		/* linked to the RA's line of that item when it has one left */
-		const char *ol = bh_nsr_form_line(form_items, item, 1, used);
-		json_object_array_add(items, money_line(item, ol, 1, amount, amount, 0,
-							bh_nsr_jstr(a, "memo")));
+		const char *ol = bh_nsr_form_line(form_items, a.item, 1, used);
+		json_object_array_add(items, money_line(a.item, ol, 1, a.amount, a.amount, 0, a.memo));
 	}
 	if (bonus > 0) {
+		/* Dr our bonus (expense) item, Cr the item the credit is issued on: the
+		 * document's bonus_item, else our gift_card_item */
 		json_object_array_add(items, money_line(bh_nsr_map_get(skus, c->bonus_item), NULL, 1,
 							bonus, bonus, 0, "Return bonus credit"));
-		json_object_array_add(items, money_line(bh_nsr_map_get(skus, c->gift_card_item),
+		json_object_array_add(items, money_line(bh_nsr_map_get(skus, bonus_credit_item(c, doc)),
 							NULL, 1, -bonus, -bonus, 0,
 							"Return bonus credit"));
 	}
@@ -353,7 +418,7 @@ static int refund_create(struct bh_nsr *c, struct json_object *doc, const char *
 				   "%s: a refund needs lines or adjustments", eid);
 	/* every item first: nothing is written when one is unknown */
 	if (bonus > 0 && (bh_nsr_map_add(&skus, c->bonus_item) != BH_OK ||
-			  bh_nsr_map_add(&skus, c->gift_card_item) != BH_OK))
+			  bh_nsr_map_add(&skus, bonus_credit_item(c, doc)) != BH_OK))
 		goto nomem;
 	for (size_t i = 0; lines && i < json_object_array_length(lines); i++) {
 		const char *sku = bh_nsr_jstr(json_object_array_get_idx(lines, i), "sku");

@@ -70,8 +70,7 @@ static struct json_object *money_line(const char *item_id, const char *order_lin
 	return l;
 }
 
-/* Add the SKUs of lines[] ("sku") and adjustments[] ("item") of doc to m. */
-static int collect_skus(struct json_object *doc, struct bh_nsr_map *m, const char *what,
+int bh_nsr_collect_skus(struct json_object *doc, struct bh_nsr_map *m, const char *what,
 			struct bh_status *st)
 {
 	struct json_object *lines = bh_nsr_jarr(doc, "lines");
@@ -92,6 +91,21 @@ static int collect_skus(struct json_object *doc, struct bh_nsr_map *m, const cha
 		if (bh_nsr_map_add(m, item) != BH_OK)
 			return bh_nsr_fail(st, BH_ENOMEM, "ENOMEM", "out of memory");
 	}
+	return BH_OK;
+}
+
+int bh_nsr_adjustment(struct json_object *doc, size_t i, const struct bh_nsr_map *skus,
+		      const char *what, struct bh_nsr_adj *a, struct bh_status *st)
+{
+	struct json_object *j = json_object_array_get_idx(bh_nsr_jarr(doc, "adjustments"), i);
+	a->item = bh_nsr_map_get(skus, bh_nsr_jstr(j, "item"));
+	a->memo = bh_nsr_jstr(j, "memo");
+	if (!a->item)
+		return bh_nsr_fail(st, BH_EREJECT, "INVALID_DOCUMENT",
+				   "%s: adjustment %zu names no known item", what, i + 1);
+	if (bh_nsr_jmoney(j, "amount", &a->amount) != BH_OK)
+		return bh_nsr_fail(st, BH_EREJECT, "INVALID_DOCUMENT",
+				   "%s: adjustment %zu needs an exact amount", what, i + 1);
 	return BH_OK;
 }
 
@@ -128,7 +142,7 @@ int bh_nsr_create_ra(void *ctx, const char *text, char **out, struct bh_status *
 	if (rc != BH_ENOENT)
 		goto out;
 	absent = true;
-	if ((rc = collect_skus(doc, &skus, eid, st)) != BH_OK ||
+	if ((rc = bh_nsr_collect_skus(doc, &skus, eid, st)) != BH_OK ||
 	    (rc = bh_nsr_items_resolve(c, &skus, st)) != BH_OK)
 		goto out;
 	char so_id[32];
@@ -171,16 +185,10 @@ int bh_nsr_create_ra(void *ctx, const char *text, char **out, struct bh_status *
 		json_object_array_add(items, money_line(item, ol, q, rate, amount, tax, NULL));
 	}
 	for (size_t i = 0; adj && i < json_object_array_length(adj); i++) {
-		struct json_object *a = json_object_array_get_idx(adj, i);
-		int64_t amount;
-		if (bh_nsr_jmoney(a, "amount", &amount) != BH_OK) {
-			rc = bh_nsr_fail(st, BH_EREJECT, "INVALID_DOCUMENT",
-					 "%s: adjustment %zu needs an exact amount", eid, i + 1);
+		struct bh_nsr_adj a;
+		if ((rc = bh_nsr_adjustment(doc, i, &skus, eid, &a, st)) != BH_OK)
 			goto out;
-		}
-		json_object_array_add(items, money_line(bh_nsr_map_get(&skus, bh_nsr_jstr(a, "item")),
-							NULL, 1, amount, amount, 0,
-							bh_nsr_jstr(a, "memo")));
+		json_object_array_add(items, money_line(a.item, NULL, 1, a.amount, a.amount, 0, a.memo));
 	}
 	if (bh_nsr_dry_run(c)) {
 		rc = bh_nsr_dry_answer(c, out, eid, "return_authorization", "create");

@@ -7,11 +7,14 @@
  *                       external id, lines by SKU on sku_field
  *                       (rate after discount, amount, tax1Amt), shippingCost, the
  *                       Shopify order id in shopify_order_field, exchange_of (else the
- *                       order name) in otherRefNum; tenders are not turned into lines
- *                       (as netsuite-soap). An existing order whose lines and shipping are
+ *                       order name) in otherRefNum; adjustments (the flow's non-card
+ *                       tenders) are untaxed lines of quantity 1 on their item, as on
+ *                       return authorizations (as netsuite-soap). An existing order whose lines and shipping are
  *                       unchanged is not written again (created=false); a changed one is
  *                       sent with the existing line keys so RAs keep their links.
- *   find_sales_order    by external id, or by Shopify order id with SuiteQL
+ *   find_sales_order    by external id, or by Shopify order id with SuiteQL; "billing"
+ *                       from the cash sale / invoice created from it (SuiteQL on
+ *                       transaction.createdfrom), null when not billed
  *
  * Ownership: netsuite-rest plugin. Threading: stateless per call; thread-safe.
  */
@@ -114,6 +117,7 @@ out:
 /* The line we want on the order. */
 struct want_line {
 	const char *item;
+	const char *memo;     /* adjustments: the line's description */
 	int64_t qty, rate, amount, tax;
 };
 
@@ -194,21 +198,15 @@ int bh_nsr_upsert_sales_order(void *ctx, const char *text, char **out, struct bh
 				 "[A-Za-z0-9_-]) and lines");
 		goto out;
 	}
-	/* every SKU first: an unknown one rejects the order before anything is written */
-	for (size_t i = 0; i < nl; i++) {
-		const char *sku = bh_nsr_jstr(json_object_array_get_idx(lines, i), "sku");
-		if (!sku || !*sku) {
-			rc = bh_nsr_fail(st, BH_EREJECT, "INVALID_DOCUMENT",
-					 "sales order %s: line %zu has no SKU", eid, i + 1);
-			goto out;
-		}
-		if ((rc = bh_nsr_map_add(&skus, sku)) != BH_OK)
-			goto nomem;
-	}
-	if ((rc = bh_nsr_items_resolve(c, &skus, st)) != BH_OK)
+	/* every SKU (lines and adjustment items) first: an unknown one rejects the order
+	 * before anything is written */
+	if ((rc = bh_nsr_collect_skus(doc, &skus, eid, st)) != BH_OK ||
+	    (rc = bh_nsr_items_resolve(c, &skus, st)) != BH_OK)
 		goto out;
 
-	want = calloc(nl + 1, sizeof(*want));
+	struct json_object *adj = bh_nsr_jarr(doc, "adjustments");
+	size_t na = adj ? json_object_array_length(adj) : 0;
+	want = calloc(nl + na + 1, sizeof(*want));
 	if (!want)
 		goto nomem;
 	for (size_t i = 0; i < nl; i++) {
@@ -226,6 +224,16 @@ int bh_nsr_upsert_sales_order(void *ctx, const char *text, char **out, struct bh
 			goto out;
 		if (bh_nsr_jmoney(l, "amount", &w->amount) != BH_OK)
 			w->amount = w->rate * w->qty;
+	}
+	/* adjustments (gift card / store credit tenders): untaxed lines of quantity 1, as
+	 * on a return authorization */
+	for (size_t i = 0; i < na; i++) {
+		struct bh_nsr_adj a;
+		struct want_line *w = &want[n_want++];
+		if ((rc = bh_nsr_adjustment(doc, i, &skus, eid, &a, st)) != BH_OK)
+			goto out;
+		*w = (struct want_line){.item = a.item, .memo = a.memo, .qty = 1, .rate = a.amount,
+					.amount = a.amount};
 	}
 	struct json_object *ship = bh_nsr_jobj(doc, "shipping");
 	if (ship && (rc = want_money(ship, "amount", &shipping, false, eid, st)) != BH_OK)
@@ -297,6 +305,8 @@ int bh_nsr_upsert_sales_order(void *ctx, const char *text, char **out, struct bh
 		json_object_object_add(l, "rate", bh_nsr_money_json(want[i].rate));
 		json_object_object_add(l, "amount", bh_nsr_money_json(want[i].amount));
 		json_object_object_add(l, "tax1Amt", bh_nsr_money_json(want[i].tax));
+		if (want[i].memo && *want[i].memo)
+			json_object_object_add(l, "description", json_object_new_string(want[i].memo));
 		json_object_array_add(items, l);
 	}
 	struct json_object *sub = json_object_new_object();
@@ -350,8 +360,8 @@ static void put_qty(struct json_object *o, const char *key, struct json_object *
 }
 
 /* The canonical sales order of a REST record (SKUs resolved). */
-static int canonical_so(struct bh_nsr *c, struct json_object *so, char **out,
-			struct bh_status *st)
+static int canonical_so(struct bh_nsr *c, struct json_object *so, const char *billing,
+			char **out, struct bh_status *st)
 {
 	struct json_object *items = bh_nsr_jarr(bh_nsr_jobj(so, "item"), "items");
 	struct bh_nsr_map ids = {0};
@@ -422,6 +432,7 @@ static int canonical_so(struct bh_nsr *c, struct json_object *so, char **out,
 	put_money(o, "subtotal", so, "subtotal");
 	put_money(o, "tax", so, "taxTotal");
 	put_money(o, "total", so, "total");
+	json_object_object_add(o, "billing", billing ? json_object_new_string(billing) : NULL);
 	rc = bh_nsr_dump(o, out);
 	goto out;
 nomem:
@@ -430,6 +441,32 @@ out:
 	json_object_put(lines);
 	json_object_put(o);
 	bh_nsr_map_free(&ids);
+	return rc;
+}
+
+/* How the order was billed: "cash_sale", "invoice" or NULL. */
+static int billing_of(struct bh_nsr *c, const char *so_id, const char **billing,
+		      struct bh_status *st)
+{
+	struct json_object *params = json_object_new_array(), *rows = NULL;
+	bool more;
+	int rc;
+
+	*billing = NULL;
+	if (!params)
+		return bh_nsr_fail(st, BH_ENOMEM, "ENOMEM", "out of memory");
+	json_object_array_add(params, json_object_new_string(so_id));
+	rc = bh_nsr_suiteql(c, "SELECT id, type FROM transaction WHERE createdfrom = ? ORDER BY id",
+			    params, 100, 0, &rows, &more, st);
+	json_object_put(params);
+	for (size_t i = 0; rc == BH_OK && !*billing && i < json_object_array_length(rows); i++) {
+		const char *t = bh_nsr_jstr(json_object_array_get_idx(rows, i), "type");
+		if (t && strcmp(t, "CashSale") == 0)
+			*billing = "cash_sale";
+		else if (t && strcmp(t, "CustInvc") == 0)
+			*billing = "invoice";
+	}
+	json_object_put(rows);
 	return rc;
 }
 
@@ -486,8 +523,10 @@ int bh_nsr_find_sales_order(void *ctx, const char *text, char **out, struct bh_s
 	if (rc == BH_ENOENT)
 		rc = bh_nsr_fail(st, BH_ENOENT, "RCRD_DSNT_EXIST", "sales order %s does not exist",
 				 ref);
-	if (rc == BH_OK)
-		rc = canonical_so(c, so, out, st);
+	const char *billing = NULL;
+	if (rc == BH_OK && (rc = billing_of(c, bh_nsr_jstr(so, "id") ? bh_nsr_jstr(so, "id") : ref,
+					  &billing, st)) == BH_OK)
+		rc = canonical_so(c, so, billing, out, st);
 out:
 	json_object_put(rows);
 	json_object_put(so);

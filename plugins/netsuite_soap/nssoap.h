@@ -14,7 +14,9 @@
  *   nssoap_search.c   search / searchMoreWithId requests and result pages
  *   nssoap_items.c    SKU <-> item internal id, bounded thread-safe cache
  *   nssoap_orders.c   find_sales_order, upsert_customer, upsert_sales_order
- *   nssoap_returns.c  return authorizations, item receipts, refunds, close
+ *   nssoap_returns.c  return authorizations, item receipts, refunds, close; the
+ *                     document lines and adjustments shared with sales orders
+ *   nssoap_related.c  related_transactions (backhaul report) and check_items
  *   nssoap_feed.c     change feeds (search + searchMoreWithId) and the source poll()
  *   nssoap_diag.c     the diagnostics capability (test-connection)
  *
@@ -221,6 +223,8 @@ struct bh_nss_rec {
 	size_t n_cf;
 	struct bh_nss_line *lines;
 	size_t n_lines;
+	char **apply_docs;             /* customer refunds: applyList docs applied */
+	size_t n_apply;
 };
 
 /** Parse a record element (any of the types above). Returns 0 or BH_ENOMEM/BH_EPROTO. */
@@ -325,6 +329,39 @@ int bh_nss_json_money(struct json_object *o, const char *key, int64_t *cents, bo
 /** String member or NULL. */
 const char *bh_nss_json_str(struct json_object *o, const char *key);
 
+/* ------------------------------------------------------------------ document lines
+ * (nssoap_returns.c): lines[] and adjustments[] of a document with SKUs resolved, shared
+ * by sales orders, RAs and refunds. */
+
+struct bh_nss_dline {
+	char iid[32];
+	const char *sku, *memo;   /* borrowed from the document */
+	int64_t qty, rate, amount, tax;
+	bool restock;
+	bool adjustment;      /* an adjustment (gift card, fee, bonus...) */
+	bool link;            /* look for a source line to link (orderLine) */
+	int64_t order_line;   /* 0 = unlinked */
+};
+
+struct bh_nss_dlines {
+	struct bh_nss_dline *v;
+	size_t n;
+};
+
+/** Append a zeroed line. 0 or BH_ENOMEM. */
+int bh_nss_dl_add(struct bh_nss_dlines *d, struct bh_nss_dline **out);
+/** lines[] ({sku, quantity, rate, amount, tax, restock}) with SKUs resolved. */
+int bh_nss_read_lines(struct bh_nss *c, struct json_object *doc, struct bh_nss_dlines *d,
+		      bool link, struct bh_status *st);
+/** adjustments[] ({kind, item, amount, memo}): one untaxed line of quantity 1 each on the
+ *  item `item` (SKU), rate = amount. */
+int bh_nss_read_adjustments(struct bh_nss *c, struct json_object *doc, struct bh_nss_dlines *d,
+			    bool link, struct bh_status *st);
+/** Append the line as an itemList <item> in namespace ns (RA, cash refund, credit memo
+ *  and sales order items share the order item, orderLine, quantity, description, rate,
+ *  amount, taxAmount). */
+bool bh_nss_put_line(xmlNsPtr ns, xmlNodePtr list, const struct bh_nss_dline *x);
+
 /* ------------------------------------------------------------------ operations */
 
 int bh_nss_find_sales_order(void *ctx, const char *query, char **out, struct bh_status *st);
@@ -335,10 +372,16 @@ int bh_nss_get_ra(void *ctx, const char *ref, char **out, struct bh_status *st);
 int bh_nss_create_receipt(void *ctx, const char *receipt, char **out, struct bh_status *st);
 int bh_nss_create_refund(void *ctx, const char *refund, char **out, struct bh_status *st);
 int bh_nss_close_ra(void *ctx, const char *ref, char **out, struct bh_status *st);
+int bh_nss_related(void *ctx, const char *ref, char **out, struct bh_status *st);
+int bh_nss_check_items(void *ctx, const char *query, char **out, struct bh_status *st);
 int bh_nss_changes(void *ctx, const char *feed, const char *cursor, char **out,
 		   struct bh_status *st);
 int bh_nss_poll(void *ctx);
 int bh_nss_test_connection(void *ctx, char **out, struct bh_status *st);
+
+/** The billing of a sales order: "cash_sale", "invoice" or NULL (not billed) in *out.
+ *  One transaction search on createdFrom. */
+int bh_nss_billing(struct bh_nss *c, const char *so_iid, const char **out, struct bh_status *st);
 
 /** Canonical RA JSON (get_return_authorization answer) of a parsed RA record. */
 int bh_nss_ra_json(struct bh_nss *c, const struct bh_nss_rec *ra, struct json_object **out,

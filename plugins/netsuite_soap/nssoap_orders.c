@@ -5,7 +5,11 @@
  *   upsert_customer     read by externalId, then upsert (no write when unchanged)
  *   upsert_sales_order  SKUs resolved first (UNKNOWN_SKU writes nothing), read by
  *                       externalId; an existing order with the same lines is returned as
- *                       is, otherwise upsert (entity by the customer's externalId)
+ *                       is, otherwise upsert (entity by the customer's externalId);
+ *                       adjustments (gift card, store credit tenders) are untaxed lines
+ *                       of quantity 1 on their item, as on return authorizations
+ *   find_sales_order    also answers "billing": the cash sale or invoice created from
+ *                       the order (a transaction search on createdFrom), or null
  *
  * Canonical answers: see sdk/RECORDS.md ("ERP documents" and the netsuite extension).
  * Ownership: netsuite-soap plugin. Threading: per-call state only.
@@ -128,6 +132,40 @@ static int so_by_shopify_id(struct bh_nss *c, const char *id, struct bh_nss_rec 
 	return BH_OK;
 }
 
+int bh_nss_billing(struct bh_nss *c, const char *so_iid, const char **out, struct bh_status *st)
+{
+	struct bh_nss_req q;
+	struct bh_nss_page pg;
+	xmlNodePtr basic;
+	static const char *const types[] = {"_cashSale", "_invoice"};
+	const char *ids[] = {so_iid};
+	int rc;
+
+	*out = NULL;
+	if (!so_iid || !*so_iid)
+		return BH_OK;
+	if ((rc = bh_nss_search_new(&q, c, "platformCommon:TransactionSearchBasic", true, &basic)) != BH_OK)
+		return rc;
+	/* XSD order: createdFrom, ..., type */
+	if (!bh_nss_crit_refs(&q, basic, "createdFrom", ids, 1) ||
+	    !bh_nss_crit_enum(&q, basic, "type", types, 2)) {
+		bh_nss_req_free(&q);
+		return BH_ENOMEM;
+	}
+	rc = bh_nss_search_run(c, &q, &pg, st);
+	bh_nss_req_free(&q);
+	if (rc != BH_OK)
+		return rc;
+	for (size_t i = 0; i < pg.n && !*out; i++) {
+		if (!strcmp(pg.recs[i].xsi, "CashSale"))
+			*out = "cash_sale";
+		else if (!strcmp(pg.recs[i].xsi, "Invoice"))
+			*out = "invoice";
+	}
+	bh_nss_page_clear(&pg);
+	return BH_OK;
+}
+
 int bh_nss_find_sales_order(void *ctx, const char *query, char **out, struct bh_status *st)
 {
 	struct bh_nss *c = ctx;
@@ -149,8 +187,12 @@ int bh_nss_find_sales_order(void *ctx, const char *query, char **out, struct bh_
 				  "the query needs external_id or shopify_order_id");
 		rc = BH_EREJECT;
 	}
-	if (rc == BH_OK && (rc = so_json(c, &r, &res, st)) == BH_OK)
+	const char *billing = NULL;
+	if (rc == BH_OK && (rc = bh_nss_billing(c, r.internal_id, &billing, st)) == BH_OK &&
+	    (rc = so_json(c, &r, &res, st)) == BH_OK) {
+		json_object_object_add(res, "billing", billing ? json_object_new_string(billing) : NULL);
 		rc = bh_nss_json_out(res, out);
+	}
 	bh_nss_rec_clear(&r);
 	json_object_put(qo);
 	return rc;
@@ -226,20 +268,17 @@ out:
 
 /* ------------------------------------------------------------------ sales orders */
 
-struct so_line {
-	char iid[32];
-	int64_t quantity, rate, amount, tax;
-};
-
-/* An existing order carries exactly these lines (item, quantity, amount, tax). */
-static bool lines_equal(const struct bh_nss_rec *cur, const struct so_line *l, size_t n)
+/* An existing order carries exactly these lines (item, quantity, amount, tax), the
+ * adjustment lines included. */
+static bool lines_equal(const struct bh_nss_rec *cur, const struct bh_nss_dlines *d)
 {
-	if (cur->n_lines != n)
+	if (cur->n_lines != d->n)
 		return false;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < d->n; i++) {
 		const struct bh_nss_line *x = &cur->lines[i];
-		if (!x->item || strcmp(x->item, l[i].iid) || x->quantity != l[i].quantity ||
-		    x->amount != l[i].amount || x->tax != l[i].tax)
+		const struct bh_nss_dline *l = &d->v[i];
+		if (!x->item || strcmp(x->item, l->iid) || x->quantity != l->qty ||
+		    x->amount != l->amount || x->tax != l->tax)
 			return false;
 	}
 	return true;
@@ -251,8 +290,7 @@ int bh_nss_upsert_sales_order(void *ctx, const char *order, char **out, struct b
 	struct json_object *d, *jl = NULL, *v;
 	struct bh_nss_rec cur = {0};
 	struct bh_nss_req q = {0};
-	struct so_line *lines = NULL;
-	size_t n = 0;
+	struct bh_nss_dlines dl = {0};
 	char iid[32];
 	int64_t shipping = 0;
 	bool existed = false;
@@ -278,30 +316,14 @@ int bh_nss_upsert_sales_order(void *ctx, const char *order, char **out, struct b
 	if (json_object_object_get_ex(d, "shipping", &v) &&
 	    (rc = bh_nss_json_money(v, "amount", &shipping, NULL, st)) != BH_OK)
 		goto out;
-	n = json_object_array_length(jl);
-	if (!(lines = calloc(n, sizeof(*lines)))) {
-		rc = BH_ENOMEM;
+	/* every SKU (lines, then adjustment items) first: an unknown one writes nothing */
+	if ((rc = bh_nss_read_lines(c, d, &dl, false, st)) != BH_OK ||
+	    (rc = bh_nss_read_adjustments(c, d, &dl, false, st)) != BH_OK)
 		goto out;
-	}
-	/* every SKU first: an unknown one writes nothing */
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *l = json_object_array_get_idx(jl, i), *qv;
-		bool has_amount;
-		if ((rc = bh_nss_item_iid(c, bh_nss_json_str(l, "sku"), lines[i].iid,
-					  sizeof(lines[i].iid), st)) != BH_OK)
-			goto out;
-		lines[i].quantity = json_object_object_get_ex(l, "quantity", &qv) ? json_object_get_int64(qv) : 1;
-		if ((rc = bh_nss_json_money(l, "rate", &lines[i].rate, NULL, st)) != BH_OK ||
-		    (rc = bh_nss_json_money(l, "amount", &lines[i].amount, &has_amount, st)) != BH_OK ||
-		    (rc = bh_nss_json_money(l, "tax", &lines[i].tax, NULL, st)) != BH_OK)
-			goto out;
-		if (!has_amount)
-			lines[i].amount = lines[i].rate * lines[i].quantity;
-	}
 	rc = bh_nss_get(c, "salesOrder", NULL, eid, &cur, st);
 	if (rc == BH_OK) {
 		existed = true;
-		if (lines_equal(&cur, lines, n) && cur.shipping == shipping) {
+		if (lines_equal(&cur, &dl) && cur.shipping == shipping) {
 			rc = bh_nss_json_out(bh_nss_write_answer(cur.internal_id, eid, "sales_order", false), out);
 			goto out;
 		}
@@ -335,16 +357,11 @@ int bh_nss_upsert_sales_order(void *ctx, const char *order, char **out, struct b
 	if (!il)
 		goto out;
 	xmlNewProp(il, (const xmlChar *)"replaceAll", (const xmlChar *)"true");
-	for (size_t i = 0; i < n; i++) {
-		/* SalesOrderItem order: item, quantity, rate, amount, taxAmount */
-		xmlNodePtr it = xmlNewChild(il, q.sales, (const xmlChar *)"item", NULL);
-		if (!it || !bh_nss_ref_el(it, q.sales, "item", lines[i].iid, NULL, NULL) ||
-		    !bh_nss_el_i64(it, q.sales, "quantity", lines[i].quantity) ||
-		    !bh_nss_el_money(it, q.sales, "rate", lines[i].rate) ||
-		    !bh_nss_el_money(it, q.sales, "amount", lines[i].amount) ||
-		    (lines[i].tax && !bh_nss_el_money(it, q.sales, "taxAmount", lines[i].tax)))
+	/* SalesOrderItem order: item, quantity, description, rate, amount, taxAmount;
+	 * adjustments are untaxed lines of quantity 1 with a negative amount */
+	for (size_t i = 0; i < dl.n; i++)
+		if (!bh_nss_put_line(q.sales, il, &dl.v[i]))
 			goto out;
-	}
 	if (sid) {
 		xmlNodePtr cl = xmlNewChild(r, q.sales, (const xmlChar *)"customFieldList", NULL);
 		xmlNodePtr cf = cl ? xmlNewChild(cl, q.core, (const xmlChar *)"customField", NULL) : NULL;
@@ -360,7 +377,7 @@ int bh_nss_upsert_sales_order(void *ctx, const char *order, char **out, struct b
 	if (rc == BH_OK)
 		rc = bh_nss_json_out(bh_nss_write_answer(iid, eid, "sales_order", !existed && !dup), out);
 out:
-	free(lines);
+	free(dl.v);
 	bh_nss_req_free(&q);
 	bh_nss_rec_clear(&cur);
 	json_object_put(d);

@@ -137,6 +137,8 @@ static const struct bh_erp_ops erp_ops = {
 	.create_refund = bh_nss_create_refund,
 	.close_return_authorization = bh_nss_close_ra,
 	.changes = bh_nss_changes,
+	.related_transactions = bh_nss_related,
+	.check_items = bh_nss_check_items,
 };
 
 static const struct bh_diag_ops diag_ops = {

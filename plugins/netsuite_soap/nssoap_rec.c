@@ -224,6 +224,9 @@ void bh_nss_rec_clear(struct bh_nss_rec *r)
 		free(r->lines[i].description);
 	}
 	free(r->lines);
+	for (size_t i = 0; i < r->n_apply; i++)
+		free(r->apply_docs[i]);
+	free(r->apply_docs);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -393,6 +396,23 @@ int bh_nss_rec_parse(xmlNodePtr rec, struct bh_nss_rec *r)
 		} else if (is(f, "customFieldList")) {
 			if (parse_cfs(f, &r->cf, &r->n_cf) != BH_OK)
 				goto nomem;
+		} else if (is(f, "applyList")) {
+			/* customer refund: the credit memos (doc) it applies */
+			for (xmlNodePtr a = bh_nss_child(f, "apply"); a; a = bh_nss_next(a, "apply")) {
+				xmlNodePtr ap = bh_nss_child(a, "apply");
+				if (ap && !text_true(ap))
+					continue;
+				char *doc = bh_nss_child_text(a, "doc");
+				char **g = doc ? realloc(r->apply_docs, (r->n_apply + 1) * sizeof(*g)) : NULL;
+				if (!g) {
+					free(doc);
+					if (doc)
+						goto nomem;
+					continue;
+				}
+				r->apply_docs = g;
+				g[r->n_apply++] = doc;
+			}
 		} else if (is(f, "itemList")) {
 			for (xmlNodePtr it = bh_nss_child(f, "item"); it; it = bh_nss_next(it, "item")) {
 				struct bh_nss_line *g = realloc(r->lines, (r->n_lines + 1) * sizeof(*g));

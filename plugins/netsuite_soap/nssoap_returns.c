@@ -6,12 +6,16 @@
  *   get_return_authorization     get; status (canonical), flag field, lines
  *   create_item_receipt          initialize from the RA, then add (itemReceive/restock)
  *   create_refund                cash refund or credit memo initialized from the RA, then
- *                                add; a bonus adds bonus_item (+) and gift_card_item (-)
- *                                lines; a credit memo may carry a customer refund applying
+ *                                add; a bonus adds bonus_item (+, the expense) and the
+ *                                document's bonus_item, else gift_card_item (-, the
+ *                                credit issued) lines; a credit memo may carry a customer refund applying
  *                                it (customerRefund cannot be initialized from an RA)
  *   close_return_authorization   update the RA with isClosed=true on every open line
  * Every write reads by external id first (a repeat answers created:false) and SKUs are
- * resolved before anything is written (UNKNOWN_SKU writes nothing).
+ * resolved before anything is written (UNKNOWN_SKU writes nothing). When initialize or
+ * add fails, the record is read again by external id: a concurrent delivery of the same
+ * document may have written it (then that is the answer, created:false); a receipt
+ * whose RA another receipt already took is refused with ALREADY_RECEIVED.
  *
  * Ownership: netsuite-soap plugin. Threading: per-call state only.
  */
@@ -45,24 +49,9 @@ static int ref_of(struct json_object *o, const char *key, const char *what, stru
 	return BH_EREJECT;
 }
 
-struct dline {
-	char iid[32];
-	const char *sku, *memo;
-	int64_t qty, rate, amount, tax;
-	bool restock;
-	bool adjustment;      /* an adjustment (gift card, fee, bonus...) */
-	bool link;            /* look for a source line to link (orderLine) */
-	int64_t order_line;   /* 0 = unlinked */
-};
-
-struct dlines {
-	struct dline *v;
-	size_t n;
-};
-
-static int dl_add(struct dlines *d, struct dline **out)
+int bh_nss_dl_add(struct bh_nss_dlines *d, struct bh_nss_dline **out)
 {
-	struct dline *g = realloc(d->v, (d->n + 1) * sizeof(*g));
+	struct bh_nss_dline *g = realloc(d->v, (d->n + 1) * sizeof(*g));
 	if (!g)
 		return BH_ENOMEM;
 	d->v = g;
@@ -70,9 +59,8 @@ static int dl_add(struct dlines *d, struct dline **out)
 	return BH_OK;
 }
 
-/* lines[] ({sku, quantity, rate, amount, tax, restock}) with SKUs resolved. */
-static int read_lines(struct bh_nss *c, struct json_object *doc, struct dlines *d, bool link,
-		      struct bh_status *st)
+int bh_nss_read_lines(struct bh_nss *c, struct json_object *doc, struct bh_nss_dlines *d,
+		      bool link, struct bh_status *st)
 {
 	struct json_object *a, *v;
 	int rc;
@@ -80,9 +68,9 @@ static int read_lines(struct bh_nss *c, struct json_object *doc, struct dlines *
 		return BH_OK;
 	for (size_t i = 0; i < json_object_array_length(a); i++) {
 		struct json_object *l = json_object_array_get_idx(a, i);
-		struct dline *x;
+		struct bh_nss_dline *x;
 		bool has_amount;
-		if ((rc = dl_add(d, &x)) != BH_OK)
+		if ((rc = bh_nss_dl_add(d, &x)) != BH_OK)
 			return rc;
 		x->sku = bh_nss_json_str(l, "sku");
 		x->link = link;
@@ -104,9 +92,8 @@ static int read_lines(struct bh_nss *c, struct json_object *doc, struct dlines *
 	return BH_OK;
 }
 
-/* adjustments[] ({kind, item, amount, memo}): one line of quantity 1 each. */
-static int read_adjustments(struct bh_nss *c, struct json_object *doc, struct dlines *d, bool link,
-			    struct bh_status *st)
+int bh_nss_read_adjustments(struct bh_nss *c, struct json_object *doc, struct bh_nss_dlines *d,
+			    bool link, struct bh_status *st)
 {
 	struct json_object *a;
 	int rc;
@@ -114,8 +101,8 @@ static int read_adjustments(struct bh_nss *c, struct json_object *doc, struct dl
 		return BH_OK;
 	for (size_t i = 0; i < json_object_array_length(a); i++) {
 		struct json_object *j = json_object_array_get_idx(a, i);
-		struct dline *x;
-		if ((rc = dl_add(d, &x)) != BH_OK)
+		struct bh_nss_dline *x;
+		if ((rc = bh_nss_dl_add(d, &x)) != BH_OK)
 			return rc;
 		x->sku = bh_nss_json_str(j, "item");
 		x->memo = bh_nss_json_str(j, "memo");
@@ -136,13 +123,13 @@ static int read_adjustments(struct bh_nss *c, struct json_object *doc, struct dl
 }
 
 /* Link each line to an initialized line of the same item with room left (orderLine). */
-static int link_lines(const struct bh_nss_rec *init, struct dlines *d)
+static int link_lines(const struct bh_nss_rec *init, struct bh_nss_dlines *d)
 {
 	int64_t *claimed = calloc(init->n_lines + 1, sizeof(*claimed));
 	if (!claimed)
 		return BH_ENOMEM;
 	for (size_t i = 0; i < d->n; i++) {
-		struct dline *x = &d->v[i];
+		struct bh_nss_dline *x = &d->v[i];
 		x->order_line = 0;
 		if (!x->link)
 			continue;
@@ -207,8 +194,7 @@ static int must_get(struct bh_nss *c, const char *type, const char *label, const
 	return rc;
 }
 
-/* Append an itemList line for a transaction of namespace ns. */
-static bool put_line(xmlNsPtr ns, xmlNodePtr list, const struct dline *x)
+bool bh_nss_put_line(xmlNsPtr ns, xmlNodePtr list, const struct bh_nss_dline *x)
 {
 	/* RA / CashRefund / CreditMemo item order: item, orderLine, quantity, description,
 	 * rate, amount, taxAmount */
@@ -224,6 +210,71 @@ static bool put_line(xmlNsPtr ns, xmlNodePtr list, const struct dline *x)
 static int answer(struct json_object *o, char **out)
 {
 	return bh_nss_json_out(o, out);
+}
+
+/* ------------------------------------------------------------------ races */
+
+/* A write of (type, eid) was refused (initialize or add): a concurrent delivery of the
+ * same document may have written it first (the initialize then finds nothing left:
+ * INVALID_INITIALIZE_REF). Re-read by external id; when the record exists it is the
+ * answer: 0 and its internal id in iid. Otherwise rc with st as it was. Transient
+ * failures are bh_nss_write's business (re-read before any re-send, within `retries`). */
+static int settle_race(struct bh_nss *c, int rc, const char *type, const char *eid, char *iid,
+		       size_t len, struct bh_status *st)
+{
+	struct bh_nss_rec cur = {0};
+	struct bh_status saved;
+	if (rc != BH_EREJECT)
+		return rc;
+	saved = *st;
+	if (bh_nss_get(c, type, NULL, eid, &cur, st) == BH_OK && cur.internal_id) {
+		snprintf(iid, len, "%s", cur.internal_id);
+		bh_plg_info(c->host, c->inst, "%s %s exists after a failed write (%s): written by a "
+			    "concurrent delivery", type, eid, saved.code);
+		memset(st, 0, sizeof(*st));
+		bh_nss_rec_clear(&cur);
+		return BH_OK;
+	}
+	bh_nss_rec_clear(&cur);
+	*st = saved;
+	return rc;
+}
+
+/* After a refused receipt that does not exist: when the RA has nothing left to receive
+ * for the document's lines (another receipt took it), say so clearly. */
+static int already_received(struct bh_nss *c, const char *ra_iid, const struct bh_nss_dlines *dl,
+			    const char *eid, int rc, struct bh_status *st)
+{
+	struct bh_nss_rec ra = {0};
+	struct bh_status saved = *st;
+	const char *short_sku = NULL;
+	if (rc != BH_EREJECT || bh_nss_get(c, "returnAuthorization", ra_iid, NULL, &ra, st) != BH_OK) {
+		*st = saved;
+		bh_nss_rec_clear(&ra);
+		return rc;
+	}
+	for (size_t i = 0; i < dl->n && !short_sku; i++) {
+		int64_t open = 0;
+		for (size_t k = 0; k < ra.n_lines; k++) {
+			const struct bh_nss_line *l = &ra.lines[k];
+			if (l->item && !strcmp(l->item, dl->v[i].iid) && !l->closed &&
+			    l->quantity > l->qty_received)
+				open += l->quantity - l->qty_received;
+		}
+		if (open < dl->v[i].qty)
+			short_sku = dl->v[i].sku;
+	}
+	if (short_sku)
+		bh_nss_status_set(st, -1, "ALREADY_RECEIVED",
+				  "return authorization %s (%s) is already received by another item "
+				  "receipt: nothing left to receive for %s; item receipt %s not written "
+				  "(NetSuite: %s)", ra.tran_id ? ra.tran_id : ra_iid,
+				  ra.external_id ? ra.external_id : ra_iid, short_sku ? short_sku : "?", eid,
+				  saved.message);
+	else
+		*st = saved;
+	bh_nss_rec_clear(&ra);
+	return rc;
 }
 
 /* ------------------------------------------------------------------ RA */
@@ -288,7 +339,7 @@ int bh_nss_create_ra(void *ctx, const char *doc_text, char **out, struct bh_stat
 {
 	struct bh_nss *c = ctx;
 	struct json_object *d;
-	struct dlines dl = {0};
+	struct bh_nss_dlines dl = {0};
 	struct bh_nss_rec cur = {0}, so = {0}, init = {0};
 	struct bh_nss_req q = {0};
 	struct ref sor;
@@ -308,8 +359,8 @@ int bh_nss_create_ra(void *ctx, const char *doc_text, char **out, struct bh_stat
 		goto out;
 	}
 	if ((rc = ref_of(d, "sales_order", "sales_order", &sor, st)) != BH_OK ||
-	    (rc = read_lines(c, d, &dl, true, st)) != BH_OK ||
-	    (rc = read_adjustments(c, d, &dl, false, st)) != BH_OK)
+	    (rc = bh_nss_read_lines(c, d, &dl, true, st)) != BH_OK ||
+	    (rc = bh_nss_read_adjustments(c, d, &dl, false, st)) != BH_OK)
 		goto out;
 	if (!dl.n) {
 		bh_nss_status_set(st, -1, "INVALID_DOCUMENT", "the return authorization has no lines");
@@ -330,8 +381,9 @@ int bh_nss_create_ra(void *ctx, const char *doc_text, char **out, struct bh_stat
 		rc = answer(bh_nss_write_answer(NULL, eid, "return_authorization", false), out);
 		goto out;
 	}
-	if ((rc = initialize(c, "returnAuthorization", "salesOrder", so.internal_id, &init, st)) != BH_OK ||
-	    (rc = link_lines(&init, &dl)) != BH_OK)
+	if ((rc = initialize(c, "returnAuthorization", "salesOrder", so.internal_id, &init, st)) != BH_OK)
+		goto race;
+	if ((rc = link_lines(&init, &dl)) != BH_OK)
 		goto out;
 	if ((rc = bh_nss_req_new(&q, c, "add", BH_NSS_PREFS_WRITE, false)) != BH_OK)
 		goto out;
@@ -348,11 +400,16 @@ int bh_nss_create_ra(void *ctx, const char *doc_text, char **out, struct bh_stat
 	if (!il)
 		goto out;
 	for (size_t i = 0; i < dl.n; i++)
-		if (!put_line(q.cust, il, &dl.v[i]))
+		if (!bh_nss_put_line(q.cust, il, &dl.v[i]))
 			goto out;
 	rc = bh_nss_write(c, &q, "returnAuthorization", eid, iid, sizeof(iid), &dup, st);
-	if (rc == BH_OK)
+	if (rc == BH_OK) {
 		rc = answer(bh_nss_write_answer(iid, eid, "return_authorization", !dup), out);
+		goto out;
+	}
+race:
+	if (settle_race(c, rc, "returnAuthorization", eid, iid, sizeof(iid), st) == BH_OK)
+		rc = answer(bh_nss_write_answer(iid, eid, "return_authorization", false), out);
 out:
 	bh_nss_req_free(&q);
 	bh_nss_rec_clear(&cur);
@@ -446,7 +503,7 @@ int bh_nss_create_receipt(void *ctx, const char *doc_text, char **out, struct bh
 {
 	struct bh_nss *c = ctx;
 	struct json_object *d;
-	struct dlines dl = {0};
+	struct bh_nss_dlines dl = {0};
 	struct bh_nss_rec cur = {0}, ra = {0}, init = {0};
 	struct bh_nss_req q = {0};
 	struct ref rar;
@@ -465,7 +522,7 @@ int bh_nss_create_receipt(void *ctx, const char *doc_text, char **out, struct bh
 		goto out;
 	}
 	if ((rc = ref_of(d, "ra", "ra", &rar, st)) != BH_OK ||
-	    (rc = read_lines(c, d, &dl, true, st)) != BH_OK)
+	    (rc = bh_nss_read_lines(c, d, &dl, true, st)) != BH_OK)
 		goto out;
 	if (!dl.n) {
 		bh_nss_status_set(st, -1, "INVALID_DOCUMENT", "the item receipt has no lines");
@@ -485,8 +542,9 @@ int bh_nss_create_receipt(void *ctx, const char *doc_text, char **out, struct bh
 		rc = answer(bh_nss_write_answer(NULL, eid, "item_receipt", false), out);
 		goto out;
 	}
-	if ((rc = initialize(c, "itemReceipt", "returnAuthorization", ra.internal_id, &init, st)) != BH_OK ||
-	    (rc = link_lines(&init, &dl)) != BH_OK)
+	if ((rc = initialize(c, "itemReceipt", "returnAuthorization", ra.internal_id, &init, st)) != BH_OK)
+		goto race;
+	if ((rc = link_lines(&init, &dl)) != BH_OK)
 		goto out;
 	if ((rc = bh_nss_req_new(&q, c, "add", BH_NSS_PREFS_WRITE, false)) != BH_OK)
 		goto out;
@@ -501,7 +559,7 @@ int bh_nss_create_receipt(void *ctx, const char *doc_text, char **out, struct bh
 		goto out;
 	xmlNewProp(il, (const xmlChar *)"replaceAll", (const xmlChar *)"true");
 	for (size_t i = 0; i < dl.n; i++) {
-		const struct dline *x = &dl.v[i];
+		const struct bh_nss_dline *x = &dl.v[i];
 		/* ItemReceiptItem order: itemReceive, item, orderLine, quantity, restock */
 		xmlNodePtr it = xmlNewChild(il, q.purch, (const xmlChar *)"item", NULL);
 		if (!it || !bh_nss_el(it, q.purch, "itemReceive", "true") ||
@@ -512,8 +570,15 @@ int bh_nss_create_receipt(void *ctx, const char *doc_text, char **out, struct bh
 			goto out;
 	}
 	rc = bh_nss_write(c, &q, "itemReceipt", eid, iid, sizeof(iid), &dup, st);
-	if (rc == BH_OK)
+	if (rc == BH_OK) {
 		rc = answer(bh_nss_write_answer(iid, eid, "item_receipt", !dup), out);
+		goto out;
+	}
+race:
+	if (settle_race(c, rc, "itemReceipt", eid, iid, sizeof(iid), st) == BH_OK)
+		rc = answer(bh_nss_write_answer(iid, eid, "item_receipt", false), out);
+	else
+		rc = already_received(c, ra.internal_id, &dl, eid, rc, st);
 out:
 	bh_nss_req_free(&q);
 	bh_nss_rec_clear(&cur);
@@ -571,7 +636,7 @@ int bh_nss_create_refund(void *ctx, const char *doc_text, char **out, struct bh_
 {
 	struct bh_nss *c = ctx;
 	struct json_object *d, *cr = NULL, *ans = NULL, *cra = NULL;
-	struct dlines dl = {0};
+	struct bh_nss_dlines dl = {0};
 	struct bh_nss_rec cur = {0}, ra = {0}, init = {0};
 	struct bh_nss_req q = {0};
 	struct ref rar;
@@ -586,6 +651,7 @@ int bh_nss_create_refund(void *ctx, const char *doc_text, char **out, struct bh_
 	const char *eid = bh_nss_json_str(d, "external_id");
 	const char *kind = bh_nss_json_str(d, "document");
 	const char *memo = bh_nss_json_str(d, "memo");
+	const char *bonus_item = bh_nss_json_str(d, "bonus_item");
 	bool memo_doc = kind && !strcmp(kind, "credit_memo");
 	const char *type = memo_doc ? "creditMemo" : "cashRefund";
 	const char *ctype = memo_doc ? "credit_memo" : "cash_refund";
@@ -608,14 +674,14 @@ int bh_nss_create_refund(void *ctx, const char *doc_text, char **out, struct bh_
 		}
 	}
 	if ((rc = ref_of(d, "ra", "ra", &rar, st)) != BH_OK ||
-	    (rc = read_lines(c, d, &dl, true, st)) != BH_OK ||
-	    (rc = read_adjustments(c, d, &dl, true, st)) != BH_OK ||
+	    (rc = bh_nss_read_lines(c, d, &dl, true, st)) != BH_OK ||
+	    (rc = bh_nss_read_adjustments(c, d, &dl, true, st)) != BH_OK ||
 	    (rc = bh_nss_json_money(d, "bonus", &bonus, NULL, st)) != BH_OK)
 		goto out;
 	if (bonus) {
 		/* bonus credit: Dr the bonus item's account, Cr gift card liability */
-		struct dline *x;
-		if ((rc = dl_add(&dl, &x)) != BH_OK)
+		struct bh_nss_dline *x;
+		if ((rc = bh_nss_dl_add(&dl, &x)) != BH_OK)
 			goto out;
 		x->sku = c->bonus_item;
 		x->memo = "return bonus";
@@ -623,9 +689,10 @@ int bh_nss_create_refund(void *ctx, const char *doc_text, char **out, struct bh_
 		x->rate = x->amount = bonus;
 		x->adjustment = true;
 		if ((rc = bh_nss_item_iid(c, x->sku, x->iid, sizeof(x->iid), st)) != BH_OK ||
-		    (rc = dl_add(&dl, &x)) != BH_OK)
+		    (rc = bh_nss_dl_add(&dl, &x)) != BH_OK)
 			goto out;
-		x->sku = c->gift_card_item;
+		/* the item the credit is issued on: the document's bonus_item, else ours */
+		x->sku = bonus_item && *bonus_item ? bonus_item : c->gift_card_item;
 		x->memo = "return bonus credit";
 		x->qty = 1;
 		x->rate = x->amount = -bonus;
@@ -652,8 +719,12 @@ int bh_nss_create_refund(void *ctx, const char *doc_text, char **out, struct bh_
 			rc = answer(bh_nss_write_answer(NULL, eid, ctype, false), out);
 			goto out;
 		}
-		if ((rc = initialize(c, type, "returnAuthorization", ra.internal_id, &init, st)) != BH_OK ||
-		    (rc = link_lines(&init, &dl)) != BH_OK)
+		if ((rc = initialize(c, type, "returnAuthorization", ra.internal_id, &init, st)) != BH_OK) {
+			if ((rc = settle_race(c, rc, type, eid, iid, sizeof(iid), st)) != BH_OK)
+				goto out;
+			goto written;
+		}
+		if ((rc = link_lines(&init, &dl)) != BH_OK)
 			goto out;
 		snprintf(entity, sizeof(entity), "%s", init.entity ? init.entity : ra.entity ? ra.entity : "");
 		if ((rc = bh_nss_req_new(&q, c, "add", BH_NSS_PREFS_WRITE, false)) != BH_OK)
@@ -670,11 +741,22 @@ int bh_nss_create_refund(void *ctx, const char *doc_text, char **out, struct bh_
 		if (!il)
 			goto out;
 		for (size_t i = 0; i < dl.n; i++)
-			if (!put_line(q.cust, il, &dl.v[i]))
+			if (!bh_nss_put_line(q.cust, il, &dl.v[i]))
 				goto out;
-		if ((rc = bh_nss_write(c, &q, type, eid, iid, sizeof(iid), &dup, st)) != BH_OK)
-			goto out;
+		if ((rc = bh_nss_write(c, &q, type, eid, iid, sizeof(iid), &dup, st)) != BH_OK) {
+			if ((rc = settle_race(c, rc, type, eid, iid, sizeof(iid), st)) != BH_OK)
+				goto out;
+			dup = true;
+		}
 		created = !dup;
+	}
+written:
+	if (!entity[0]) {
+		/* written by a concurrent delivery: its customer for the customer refund */
+		struct bh_nss_rec w = {0};
+		if (cr_eid && bh_nss_get(c, type, iid, NULL, &w, st) == BH_OK && w.entity)
+			snprintf(entity, sizeof(entity), "%s", w.entity);
+		bh_nss_rec_clear(&w);
 	}
 	ans = bh_nss_write_answer(iid, eid, ctype, created);
 	if (!ans) {

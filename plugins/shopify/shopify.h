@@ -76,6 +76,7 @@ struct bh_shopify {
 	const char *webhook_secret;
 	const char *webhook_secret_previous;
 	const char *start_at;
+	int64_t poll_overlap_ms;    /* poll: re-read this far behind the cursor */
 	int64_t timeout_ms;
 	int64_t page_size;
 	int64_t line_page;
@@ -118,6 +119,8 @@ struct bh_shopify {
 /** Normalise an RFC 3339 time with any offset to UTC "YYYY-MM-DDTHH:MM:SSZ" (fractions
  *  dropped). Returns 0 or BH_EINVAL. out must hold 21 bytes. */
 int bh_shopify_time_utc(const char *in, char *out, size_t len);
+/* `in` moved by delta_s seconds, as UTC "YYYY-MM-DDTHH:MM:SSZ". */
+int bh_shopify_time_shift(const char *in, int64_t delta_s, char *out, size_t len);
 /** Milliseconds since the epoch of an RFC 3339 time; 0 when malformed. */
 int64_t bh_shopify_time_ms(const char *in);
 /** The numeric tail of a gid ("gid://shopify/Order/450789469" -> "450789469"); a bare

@@ -236,6 +236,9 @@ static const struct bh_cfg_entry sp_config[] = {
 	 "poll: longest single wait for a retry or a throttled query"},
 	{BH_CFG_DURATION, "call_max_wait", "2s", 0, O(call_wait_ms), 0, 600000, NULL,
 	 "capability calls: longest throttled wait inline (longer: retry later)"},
+	{BH_CFG_DURATION, "poll_overlap", "5m", 0, O(poll_overlap_ms), 0, 86400000, NULL,
+	 "poll: also re-read orders updated this long before the cursor (late or same-second "
+	 "updates; what was seen before is dropped by its key)"},
 	{BH_CFG_STR, "start_at", NULL, 0, O(start_at), 0, 0, NULL,
 	 "first poll: orders updated at or after this RFC 3339 time (default: all)"},
 	{BH_CFG_STR, "webhook_path", NULL, 0, O(webhook_path), 0, 0, NULL,

@@ -2,16 +2,19 @@
  * shopify_poll.c - the order source: poll by updated_at with a durable cursor, and the
  * record batches shared with the webhook path.
  *
- * Cursor: "<updated_at> <order id>" of the last order fully processed, e.g.
+ * Cursor: "<updated_at> <order id>" of the newest order processed, e.g.
  * "2026-11-01T10:00:05Z 5210398573245212345". A poll asks for orders with
- * updated_at >= that time, sorted by UPDATED_AT ascending, walks every page
- * (GraphQL cursor pagination) and emits each page's records together with the cursor
- * advanced to the page's last order, in one durable commit: a crash or stop loses at
- * most an uncommitted page, which the next poll fetches again. Orders at the cursor's
- * own time with an id not above the cursor's id were already processed and are skipped
- * (ties within one second); anything re-read anyway carries the same idempotency key
- * and is dropped by the outbox. Without a cursor the first poll starts at start_at
- * (or reads every order the token can see).
+ * updated_at >= that time minus poll_overlap (default 5m), sorted by UPDATED_AT
+ * ascending, walks every page (GraphQL cursor pagination) and emits each page's records
+ * together with the cursor advanced to the newest order seen, in one durable commit: a
+ * crash or stop loses at most an uncommitted page, which the next poll fetches again.
+ * The overlap is what makes the cursor safe: updated_at has one-second resolution and
+ * is not written in commit order (two updates in one second, a late index, clock skew),
+ * so an order can appear with an updated_at at or before a cursor already taken. Every
+ * order of the window is emitted again; what was seen before carries the same
+ * idempotency key and is dropped by the outbox, so a re-read costs a lookup, not a
+ * write. The cursor never moves backwards. Without a cursor the first poll starts at
+ * start_at (or reads every order the token can see).
  *
  * Records per order: storefront.order.created (created after the cursor, or the first
  * sync) or storefront.order.updated, key order:<id>:<updated_at>; plus one
@@ -181,10 +184,6 @@ static int batch_page(struct bh_shopify *s, json_object *orders, const struct po
 		id = bh_shopify_str(o, "id");
 		upd = bh_shopify_str(o, "updated_at");
 		cre = bh_shopify_str(o, "created_at");
-		if (!after(cur, upd, id)) {
-			json_object_put(o);
-			continue;
-		}
 		if (cur->have)
 			topic = after(cur, cre, id) ? TOPIC_CREATED : TOPIC_UPDATED;
 		else
@@ -228,6 +227,10 @@ int bh_shopify_poll(void *ctx)
 		bh_shopify_time_utc(s->start_at, floor_ts, sizeof(floor_ts));
 		floor = floor_ts;
 	}
+	if (cur.have && s->poll_overlap_ms > 0 &&
+	    bh_shopify_time_shift(cur.ts, -(s->poll_overlap_ms / 1000), floor_ts,
+				  sizeof(floor_ts)) == BH_OK)
+		floor = floor_ts;
 	if (floor)
 		snprintf(search, sizeof(search), "updated_at:>='%s'", floor);
 	for (;;) {
@@ -239,8 +242,7 @@ int bh_shopify_poll(void *ctx)
 		if (rc)
 			break;
 		rc = batch_page(s, pg.orders, &cur, cur.have ? NULL : floor, &call, &b, &last);
-		if (rc == BH_OK && last.have &&
-		    (!cur.have || strcmp(last.ts, cur.ts) || strcmp(last.id, cur.id))) {
+		if (rc == BH_OK && last.have && b.n > 0) {
 			char c[96];
 			snprintf(c, sizeof(c), "%s %s", last.ts, last.id);
 			rc = s->host->emit(s->inst, b.recs, b.n, c);

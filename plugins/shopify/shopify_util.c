@@ -88,10 +88,15 @@ int64_t bh_shopify_time_ms(const char *in)
 
 int bh_shopify_time_utc(const char *in, char *out, size_t len)
 {
+	return bh_shopify_time_shift(in, 0, out, len);
+}
+
+int bh_shopify_time_shift(const char *in, int64_t delta_s, char *out, size_t len)
+{
 	int64_t t;
 	if (len < 21 || parse_time(in, &t) != BH_OK)
 		return BH_EINVAL;
-	time_t tt = (time_t)t;
+	time_t tt = (time_t)(t + delta_s);
 	struct tm tm;
 	if (!gmtime_r(&tt, &tm))
 		return BH_EINVAL;

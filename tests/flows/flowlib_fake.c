@@ -1,7 +1,10 @@
 /*
  * flowlib_fake.c - an in-memory ERP + storefront endpoint for the flow tests (built for
  * make check only): plugin "flowlib-fake", capabilities "erp", "storefront" and the
- * test control "flowlib-fake" (struct fl_fake_ops in flowlib_test.h).
+ * test control "flowlib-fake" (struct fl_fake_ops in flowlib_test.h), and a minimal
+ * "portal" (get_return answers what the control "return" stored; actions succeed).
+ * check_items answers like sdk/RECORDS.md (every unknown SKU named with the field);
+ * erp_10 = true offers the 1.0 erp table without it.
  *
  * It keeps the documents as JSON and answers like sdk/RECORDS.md says: writes are
  * idempotent on external_id (created:false on repeat), unknown SKUs are BH_EREJECT
@@ -30,7 +33,11 @@ struct fake {
 	bh_instance *inst;
 	const struct bh_host *host;
 	const char *sku_field;
+	bool erp_10;
 	pthread_mutex_t mu;
+	pthread_cond_t cv;        /* "hold": calls of hold_op wait until "release" */
+	char hold_op[64];
+	int waiting;
 	json_object *db;
 	long next_id;
 };
@@ -55,7 +62,8 @@ static void db_reset(struct fake *f)
 	json_object_put(f->db);
 	f->db = json_object_new_object();
 	static const char *const tables[] = {"items", "customers", "sales_orders", "ras", "receipts",
-					     "refunds", "customer_refunds", "calls", "faults", "orders"};
+					     "refunds", "customer_refunds", "calls", "faults", "orders",
+					     "returns"};
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
 		json_object_object_add(f->db, tables[i], json_object_new_array());
 	json_object_object_add(f->db, "ra_status", json_object_new_string("pending_receipt"));
@@ -200,6 +208,12 @@ static int run(struct fake *f, const char *op, const char *arg, op_fn fn, char *
 	*out = NULL;
 	memset(st, 0, sizeof(*st));
 	pthread_mutex_lock(&f->mu);
+	if (f->hold_op[0] && !strcmp(f->hold_op, op)) {
+		f->waiting++;
+		while (f->hold_op[0] && !strcmp(f->hold_op, op))
+			pthread_cond_wait(&f->cv, &f->mu);
+		f->waiting--;
+	}
 	rc = take_fault(f, op, st, &after_write);
 	if (rc == 0) {
 		json_object *doc = json_tokener_parse(arg ? arg : "");
@@ -287,9 +301,65 @@ static int op_so(struct fake *f, json_object *d, char **out, struct bh_status *s
 	}
 	json_object_object_add(so, "storefront_order_id",
 			       json_object_get(json_object_object_get(d, "storefront_order_id")));
-	json_object_object_add(so, "lines", json_object_get(json_object_object_get(d, "lines")));
+	/* like NetSuite: the adjustment lines (tenders on gift card items) are lines too */
+	json_object *lines = json_object_new_array(), *l;
+	for (size_t k = 0; k < 2; k++) {
+		if (!json_object_object_get_ex(d, k ? "adjustments" : "lines", &l) ||
+		    !json_object_is_type(l, json_type_array))
+			continue;
+		for (size_t i = 0; i < json_object_array_length(l); i++) {
+			json_object *x = json_object_array_get_idx(l, i);
+			if (!k) {
+				json_object_array_add(lines, json_object_get(x));
+				continue;
+			}
+			json_object *y = json_object_new_object();
+			json_object_object_add(y, "sku", json_object_get(json_object_object_get(x, "item")));
+			json_object_object_add(y, "quantity", json_object_new_int(1));
+			json_object_object_add(y, "amount", json_object_get(json_object_object_get(x, "amount")));
+			json_object_array_add(lines, y);
+		}
+	}
+	json_object_object_add(so, "lines", lines);
 	json_object_object_add(so, "doc", json_object_get(d));
 	return answer(so, created, out);
+}
+
+/* check_items: every SKU of {"skus": [...]} known, else UNKNOWN_SKU naming all unknown. */
+static int op_check_items(struct fake *f, json_object *q, char **out, struct bh_status *st)
+{
+	json_object *skus, *items = json_object_new_array();
+	char bad[400] = "";
+	size_t nbad = 0;
+	if (!json_object_object_get_ex(q, "skus", &skus) || !json_object_is_type(skus, json_type_array)) {
+		json_object_put(items);
+		set_status(st, "INVALID_DOCUMENT", "check_items without skus[]");
+		return BH_EREJECT;
+	}
+	for (size_t i = 0; i < json_object_array_length(skus); i++) {
+		const char *sku = json_object_get_string(json_object_array_get_idx(skus, i));
+		if (!have_item(f, sku)) {
+			size_t n = strlen(bad);
+			snprintf(bad + n, sizeof(bad) - n, "%s'%s'", nbad++ ? ", " : "", sku ? sku : "");
+			continue;
+		}
+		json_object *it = json_object_new_object();
+		char id[32];
+		snprintf(id, sizeof(id), "%zu", 100 + i);
+		json_object_object_add(it, "sku", json_object_new_string(sku));
+		json_object_object_add(it, "internal_id", json_object_new_string(id));
+		json_object_array_add(items, it);
+	}
+	if (nbad) {
+		json_object_put(items);
+		set_status(st, "UNKNOWN_SKU", "unknown SKU %s: not found on field %s", bad, f->sku_field);
+		return BH_EREJECT;
+	}
+	json_object *a = json_object_new_object();
+	json_object_object_add(a, "items", items);
+	*out = strdup(json_object_to_json_string(a));
+	json_object_put(a);
+	return BH_OK;
 }
 
 static int op_ra(struct fake *f, json_object *d, char **out, struct bh_status *st)
@@ -455,6 +525,7 @@ WRAP(e_get_ra, "get_return_authorization", op_get_ra)
 WRAP(e_receipt, "create_item_receipt", op_receipt)
 WRAP(e_refund, "create_refund", op_refund)
 WRAP(e_close, "close_return_authorization", op_close)
+WRAP(e_check_items, "check_items", op_check_items)
 
 static int e_changes(void *ctx, const char *feed, const char *cursor, char **out,
 		     struct bh_status *st)
@@ -478,6 +549,64 @@ static const struct bh_erp_ops fake_erp = {
 	.create_refund = e_refund,
 	.close_return_authorization = e_close,
 	.changes = e_changes,
+	.check_items = e_check_items,
+};
+
+/* The same without check_items (an ERP plugin built against the 1.0 table). */
+static const struct bh_erp_ops fake_erp_10 = {
+	.size = offsetof(struct bh_erp_ops, related_transactions),
+	.find_sales_order = e_find_so,
+	.upsert_customer = e_customer,
+	.upsert_sales_order = e_so,
+	.create_return_authorization = e_ra,
+	.get_return_authorization = e_get_ra,
+	.create_item_receipt = e_receipt,
+	.create_refund = e_refund,
+	.close_return_authorization = e_close,
+	.changes = e_changes,
+};
+
+/* ------------------------------------------------------------------ portal */
+
+static int p_get(void *ctx, const char *rid, char **out, struct bh_status *st)
+{
+	struct fake *f = ctx;
+	*out = NULL;
+	memset(st, 0, sizeof(*st));
+	pthread_mutex_lock(&f->mu);
+	json_object *r = find_by(arr(f->db, "returns"), "id", rid);
+	int rc = r ? BH_OK : BH_ENOENT;
+	if (r)
+		*out = strdup(json_object_to_json_string(r));
+	else
+		set_status(st, "NOT_FOUND", "no return %s", rid ? rid : "");
+	log_call(f, "get_return", rid, rc);
+	pthread_mutex_unlock(&f->mu);
+	return rc;
+}
+
+static int p_action(void *ctx, const char *rid, struct bh_status *st)
+{
+	(void)ctx;
+	(void)rid;
+	memset(st, 0, sizeof(*st));
+	return BH_OK;
+}
+
+static int p_note(void *ctx, const char *rid, const char *text, struct bh_status *st)
+{
+	(void)text;
+	return p_action(ctx, rid, st);
+}
+
+static const struct bh_portal_ops fake_portal = {
+	.size = offsetof(struct bh_portal_ops, find_returns),
+	.get_return = p_get,
+	.process = p_action,
+	.cancel = p_action,
+	.flag = p_action,
+	.close = p_action,
+	.note = p_note,
 };
 
 /* ------------------------------------------------------------------ storefront */
@@ -543,7 +672,13 @@ static int ctl(void *ctx, const char *cmd, const char *arg, char **out)
 	if (!strcmp(cmd, "reset")) {
 		db_reset(f);
 	} else if (!strcmp(cmd, "dump")) {
+		json_object_object_add(f->db, "waiting", json_object_new_int(f->waiting));
 		*out = strdup(json_object_to_json_string_ext(f->db, JSON_C_TO_STRING_PLAIN));
+	} else if (!strcmp(cmd, "hold") && a && js(a, "op")) {
+		snprintf(f->hold_op, sizeof(f->hold_op), "%s", js(a, "op"));
+	} else if (!strcmp(cmd, "release")) {
+		f->hold_op[0] = '\0';
+		pthread_cond_broadcast(&f->cv);
 	} else if (!strcmp(cmd, "items") && a) {
 		json_object *s = json_object_object_get(a, "skus");
 		for (size_t i = 0; s && i < json_object_array_length(s); i++)
@@ -575,6 +710,16 @@ static int ctl(void *ctx, const char *cmd, const char *arg, char **out)
 			rc = BH_ENOENT;
 	} else if (!strcmp(cmd, "order") && a) {
 		json_object_array_add(arr(f->db, "orders"), json_object_get(a));
+	} else if (!strcmp(cmd, "return") && a) {
+		/* a return as the portal knows it now (replaces one with the same id) */
+		json_object *rs = arr(f->db, "returns");
+		for (size_t i = 0; i < json_object_array_length(rs); i++)
+			if (js(json_object_array_get_idx(rs, i), "id") && js(a, "id") &&
+			    !strcmp(js(json_object_array_get_idx(rs, i), "id"), js(a, "id"))) {
+				json_object_array_del_idx(rs, i, 1);
+				break;
+			}
+		json_object_array_add(rs, json_object_get(a));
 	} else {
 		rc = BH_EINVAL;
 	}
@@ -595,6 +740,7 @@ static int fk_init(bh_instance *inst, const struct bh_host *host, void **ctx)
 	f->inst = inst;
 	f->host = host;
 	pthread_mutex_init(&f->mu, NULL);
+	pthread_cond_init(&f->cv, NULL);
 	db_reset(f);
 	*ctx = f;
 	return BH_OK;
@@ -605,14 +751,16 @@ static void fk_destroy(void *ctx)
 	struct fake *f = ctx;
 	json_object_put(f->db);
 	pthread_mutex_destroy(&f->mu);
+	pthread_cond_destroy(&f->cv);
 	free(f);
 }
 
 static const void *fk_cap(void *ctx, const char *name)
 {
-	(void)ctx;
 	if (!strcmp(name, BH_CAP_ERP))
-		return &fake_erp;
+		return ((struct fake *)ctx)->erp_10 ? &fake_erp_10 : &fake_erp;
+	if (!strcmp(name, BH_CAP_PORTAL))
+		return &fake_portal;
 	if (!strcmp(name, BH_CAP_STOREFRONT))
 		return &fake_sf;
 	if (!strcmp(name, FL_FAKE_CAP))
@@ -624,6 +772,8 @@ static const void *fk_cap(void *ctx, const char *name)
 static const struct bh_cfg_entry fk_config[] = {
 	{BH_CFG_STR, "sku_field", "itemid", 0, O(sku_field), 0, 0, NULL,
 	 "the SKU field named in UNKNOWN_SKU messages"},
+	{BH_CFG_BOOL, "erp_10", "false", 0, O(erp_10), 0, 0, NULL,
+	 "offer the 1.0 erp ops table (no check_items)"},
 	{0},
 };
 

@@ -7,7 +7,8 @@
  *   "reset"                       forget everything
  *   "dump"                        *out = the store: {"items", "customers", "sales_orders",
  *                                 "ras", "receipts", "refunds", "customer_refunds",
- *                                 "calls":[{"op","arg","rc"}], "faults", "orders"}
+ *                                 "calls":[{"op","arg","rc"}], "faults", "orders",
+ *                                 "returns"}
  *   "items"     {"skus":[...]}    ERP items that exist
  *   "so"        {...}             a sales order synced by someone else (*out = internal id)
  *   "billing"   {"external_id","billing"}   how a sales order was billed
@@ -16,6 +17,10 @@
  *   "ra_status" {"status"}        status of RAs created from now on
  *   "receive"   {"external_id" (RA), "sku"?, "quantity"?}   a warehouse receipt
  *   "order"     order/1           an order the storefront capability knows
+ *   "return"    return/1          a return as the portal capability knows it now
+ *   "hold"      {"op"}            calls of op wait (before doing anything) until "release";
+ *                                 the dump's "waiting" counts the calls waiting
+ *   "release"                     let held calls go on
  * Returns 0, BH_EINVAL (unknown command), BH_ENOENT. *out is malloc'd (or NULL).
  *
  * Ownership: flows helper (tests). Threading: thread-safe.

@@ -7,6 +7,7 @@
  * related_transactions); endpoint choice; usage.
  */
 #include <json-c/json.h>
+#include <stdarg.h>
 #include <sys/wait.h>
 
 #include "tap.h"
@@ -59,6 +60,59 @@ static int has(const char *hay, const char *needle)
 	return r;
 }
 
+/* The line of out holding `key` holds every one of the NULL-terminated strings too. */
+static int row(const char *out, const char *key, ...)
+{
+	const char *k = out ? strstr(out, key) : NULL;
+	if (!k) {
+		diag("  no line with: %s", key);
+		return 0;
+	}
+	const char *b = k, *e = strchr(k, '\n');
+	while (b > out && b[-1] != '\n')
+		b--;
+	int len = e ? (int)(e - b) : (int)strlen(b), r = 1;
+	va_list ap;
+	va_start(ap, key);
+	for (const char *w; (w = va_arg(ap, const char *));) {
+		char *line = strndup(b, (size_t)len);
+		if (!strstr(line, w)) {
+			diag("  line '%s' lacks '%s'", line, w);
+			r = 0;
+		}
+		free(line);
+	}
+	va_end(ap);
+	return r;
+}
+
+/* Every transaction row's total ends where its table's "Total" heading ends. */
+static int totals_aligned(const char *out)
+{
+	int end = -1, rows = 0, r = 1;
+	for (const char *l = out; l && *l;) {
+		const char *nl = strchr(l, '\n');
+		size_t n = nl ? (size_t)(nl - l) : strlen(l);
+		char *line = strndup(l, n);
+		const char *h = strstr(line, " Total  Int. id");
+		if (h) {
+			end = (int)(h - line) + 6;
+		} else if (end > 0 && (int)n > end + 2 && line[end] == ' ' && line[end + 1] == ' ' &&
+			   (strstr(line, "sales order ") || strstr(line, "cash sale ") ||
+			    strstr(line, "return authorization ") || strstr(line, "item receipt ") ||
+			    strstr(line, "cash refund ") || strstr(line, "credit memo "))) {
+			rows++;
+		} else if (end > 0 && (strstr(line, "  sales order  ") ||
+				       strstr(line, "  cash refund  "))) {
+			diag("  misaligned: %s", line);
+			r = 0;
+		}
+		free(line);
+		l = nl ? nl + 1 : NULL;
+	}
+	return r && rows > 0;
+}
+
 static void test_text(void)
 {
 	char *out, *err, conf[16384];
@@ -69,32 +123,45 @@ static void test_text(void)
 	is_int(ex, 0, "report order #1001 exits 0");
 	ok(has(out, "storefront order #1001 (id 5210398573245212345)"),
 	   "the storefront order with its exact 19-digit id");
-	ok(has(out, "TEE-BLK-M") && has(out, "totals: subtotal 80.00  discount 0.00  shipping "
-					     "5.00  tax 6.40  total 91.40  refunded 43.20"),
+	ok(row(out, "TEE-BLK-M        Tee black M", "  2 ", "40.00", "6.40", NULL) &&
+		   has(out, "totals: subtotal 80.00  discount 0.00  shipping 5.00  tax 6.40  total "
+			    "91.40  refunded 43.20"),
 	   "its lines and totals");
+	ok(has(out, "payment partially refunded"), "its financial status in words");
 	ok(has(out, "tenders: card (shopify_payments) 91.40"), "its tenders");
-	ok(has(out, "in ERP 'fake':") && has(out, "sales_order          SO-500"),
-	   "the sales order in the ERP");
-	ok(has(out, "cash_sale            CS-501") && has(out, "GL Dr Payment Clearing"),
+	ok(has(out, "in ERP 'fake':") && row(out, "SO-500", "sales order", "2026-11-01", "billed",
+						  "91.40", "shopify-order-5210398573245212345", NULL),
+	   "the sales order in the ERP: number, date, status, total");
+	ok(row(out, "CS-501", "cash sale", "deposited", "91.40", "(from sales order 500)", NULL) &&
+		   has(out, "GL Dr Payment Clearing                  91.40"),
 	   "the billing with its GL");
-	ok(has(out, "return 6042537 in portal 'fake': state closed  outcome refund"),
+	ok(row(out, "return 6042537 in portal 'fake'", "closed", "outcome refund", NULL),
 	   "the refunded return");
-	ok(has(out, "return_authorization RA-790") && has(out, "received 1 billed 1"),
-	   "its RA with quantities");
-	ok(has(out, "item_receipt         IR-812") && has(out, "GL Dr Inventory                    15.00"),
+	ok(row(out, "RA-790", "return authorization", "refunded", "43.20", "loop-ra-6042537", NULL) &&
+		   has(out, "received 1  billed 1"),
+	   "its RA with status, total and quantities");
+	ok(row(out, "IR-812", "item receipt", "received", "0.00", "(from return authorization 790)",
+	       NULL) && has(out, "GL Dr Inventory                         15.00"),
 	   "the warehouse receipt and its GL");
-	ok(has(out, "cash_refund          CR-813") &&
-		   has(out, "GL Dr Sales Returns                40.00") &&
-		   has(out, "GL Cr Payment Clearing             43.20"),
+	ok(row(out, "CR-813", "cash refund", "refunded", "43.20", "loop-cr-6042537", NULL) &&
+		   has(out, "GL Dr Sales Returns                     40.00") &&
+		   has(out, "GL Cr Payment Clearing                  43.20"),
 	   "the cash refund and its GL");
-	ok(has(out, "return 6042538 in portal 'fake': state open  outcome exchange"),
+	ok(row(out, "return 6042538 in portal 'fake'", "open", "outcome exchange", NULL),
 	   "the exchange return");
-	ok(has(out, "RA-791") && has(out, "FLAGGED"), "its RA, flagged");
+	ok(row(out, "RA-791", "pending receipt FLAGGED", "0.00", NULL) &&
+		   has(out, "GIFT-CARD        qty   1  rate    -43.20"),
+	   "its RA, flagged, status in words, negative amounts with 2 decimals");
 	ok(has(out, "storefront order EXC1001 (id 5210398573245299999)") &&
-		   has(out, "exchange order of #1001 (return 6042538)") && has(out, "SO-600"),
+		   has(out, "exchange order of #1001 (return 6042538)") &&
+		   row(out, "SO-600", "pending fulfillment", "43.20", "(exchange of 500)", NULL),
 	   "the exchange order in the storefront and the ERP");
 	const char *first = strstr(out, "SO-600");
 	ok(first && !strstr(first + 1, "SO-600"), "the exchange sales order is listed once");
+	ok(totals_aligned(out), "transaction totals are aligned under their heading");
+	ok(!strstr(out, "sales_order") && !strstr(out, "return_authorization") &&
+		   !strstr(out, "pending_") && !strstr(out, "item_receipt"),
+	   "types and statuses in words, not lower_snake");
 	ok(!strstr(out, "INCOMPLETE"), "nothing failed");
 	free(out);
 	free(err);

@@ -4,7 +4,9 @@
  * duplicates and a lost answer after the write (S16: exactly one RA); a return before
  * its order (S15: retried, then written); an unknown SKU (S14: dead letter naming SKU
  * and field, clean replay); over-returns (S2, S13); totals that do not reconcile;
- * cancelled returns, closed updates, create_on_refund and dry run writing nothing.
+ * cancelled returns, closed updates, create_on_refund and dry run writing nothing; a
+ * return cancelled while its RA is not written yet, in both orders of the two flows
+ * (return-cancel running too): no RA, or the RA closed; the portal's state re-read.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,6 +176,15 @@ static void test_scenarios(struct flt *t)
 	is_str(flt_path(ra, "doc.lines.0.amount"), "100.00", "S6: JACKET 100.00 + 8.00");
 	is_str(flt_path(ra, "doc.adjustments.0.kind"), "gift_card", "S6: gift-card line");
 	is_str(flt_path(ra, "doc.adjustments.0.amount"), "-60.00", "S6: -60.00 (RA total 48.00)");
+	ok(!flt_path(ra, "doc.lines.1") && !flt_path(ra, "doc.adjustments.1"),
+	   "S6: the RA carries only the returned line and its own adjustment");
+	ok(!flt_path(ra, "lines.2"), "S6: the RA is not initialized with the order's tender line");
+	json_object *so6 = NULL;
+	for (size_t i = 0; i < json_object_array_length(json_object_object_get(d, "sales_orders")); i++)
+		if (!strcmp(flt_path(flt_get(d, "sales_orders", i), "external_id"), "shopify-order-5006"))
+			so6 = flt_get(d, "sales_orders", i);
+	is_str(flt_path(so6, "doc.adjustments.0.amount"), "-60.00",
+	       "S6: the sales order carries the gift-card tender line -60.00");
 	json_object_put(d);
 
 	/* S7 on its own order */
@@ -368,6 +379,156 @@ static void test_bad_and_skips(struct flt *t)
 	ok(flt_xref(t, "ra", "7031", xb, sizeof(xb)) == NULL, "no xref for the cancelled return");
 }
 
+/* The fake's count of held calls (see "hold"). */
+static int waiting(struct flt *t)
+{
+	json_object *d = flt_dump(t);
+	const char *w = flt_path(d, "waiting");
+	int n = w ? atoi(w) : 0;
+	json_object_put(d);
+	return n;
+}
+
+static bool wait_held(struct flt *t, int n, int64_t ms)
+{
+	int64_t dl = tap_mono_ms() + ms;
+	while (waiting(t) < n) {
+		if (tap_mono_ms() > dl)
+			return false;
+		struct timespec ts = {0, 2 * 1000000L}; /* polling a condition, 2 ms */
+		nanosleep(&ts, NULL);
+	}
+	return true;
+}
+
+static const char *ra_return(char *b, size_t n, const char *rid, const char *state,
+			     const char *oid, const char *oname, const char *line)
+{
+	char l[512], tt[512];
+	return scen_return(b, n, rid, state, oid, oname,
+			   scen_rline(l, sizeof(l), line, "TEE-BLK-M", 1, "40.00", "0.00", "3.20", "43.20"),
+			   scen_totals(tt, sizeof(tt), "40.00", "0.00", "3.20", "43.20", "43.20", "0.00",
+				       "0.00", "0.00", "0.00", "0.00", "0.00"), "");
+}
+
+static const char *ra_order(char *b, size_t n, const char *oid, const char *oname,
+			    const char *line)
+{
+	char l[512];
+	return scen_order(b, n, oid, oname, "2026-11-01T10:00:05Z",
+			  scen_oline(l, sizeof(l), line, "TEE-BLK-M", 1, "40.00", "0.00", "3.20"), "40.00",
+			  "0.00", "0.00", "3.20", "43.20",
+			  "{\"gateway\":\"shopify_payments\",\"kind\":\"card\",\"amount\":\"43.20\"}", NULL);
+}
+
+/* A return cancelled while its RA is not written yet (S15 + S8), in every order of the
+ * two flows' reads and writes: the RA is either never written or closed. */
+static void test_cancel_race(void)
+{
+	struct flt t;
+	char c[4096];
+	int n;
+	const char *RC = "return-cancel";
+	uint64_t ok0, r0, d0, cok, cr, cd;
+	snprintf(c, sizeof(c), "%sportal = erp\n\n[flow return-cancel]\nplugin = return-cancel\n"
+		 "subscribe = portal.return.cancelled\nerp = erp\nmin_backoff = 10ms\n"
+		 "max_backoff = 40ms\nmax_attempts = 100\n", FLOWS);
+	ok(flt_start(&t, c, false) == 0 && t.fake, "engine with return-authorization and return-cancel");
+	flt_ctl(&t, "items", "{\"skus\":[\"TEE-BLK-M\"]}");
+
+	/* 1. cancelled while waiting for its order: return-cancel finds no RA and records it;
+	 *    when the order arrives the RA flow writes none */
+	flt_counts(&t, FL, &ok0, &r0, &d0);
+	flt_ingest(&t, "loop", "portal.return.created", "return:7040:created",
+		   ra_return(buf, sizeof(buf), "7040", "open", "5040", "#1040", "14040"));
+	ok(flt_wait(&t, FL, 0, r0 + 2, 0, 5000), "race 1: the return waits for its order");
+	flt_counts(&t, RC, &cok, &cr, &cd);
+	flt_counts(&t, FL, &ok0, &r0, &d0);
+	flt_ingest(&t, "loop", "portal.return.cancelled", "return:7040:cancelled",
+		   ra_return(buf, sizeof(buf), "7040", "cancelled", "5040", "#1040", "14040"));
+	ok(flt_wait(&t, RC, cok + 2, 0, 0, 5000), "race 1: cancellation and its re-check acknowledged");
+	/* the RA flow is subscribed to the cancellation too: the record and the re-check */
+	ok(flt_wait(&t, FL, ok0 + 2, 0, 0, 5000), "race 1: the RA flow saw both");
+	is_str(flt_xref(&t, "cancelled", "7040", xb, sizeof(xb)), "close",
+	       "race 1: cancelled:7040 recorded by return-cancel");
+	flt_counts(&t, FL, &ok0, &r0, &d0);
+	order(&t, "o:5040", ra_order(buf, sizeof(buf), "5040", "#1040", "14040"));
+	ok(flt_wait(&t, FL, ok0 + 1, 0, 0, 5000), "race 1: the waiting return is acknowledged");
+	json_object *d = flt_dump(&t);
+	is_int(creates_of(d, "loop-ra-7040"), 0, "race 1: no RA written for the cancelled return");
+	json_object_put(d);
+	ok(flt_xref(&t, "ra", "7040", xb, sizeof(xb)) == NULL, "race 1: no ra xref");
+
+	/* 2. the RA is being written (held in the ERP) when the cancellation comes: return-cancel
+	 *    finds none, twice (its re-check too); the RA flow reads the mark after its write
+	 *    and closes the RA */
+	order(&t, "o:5041", ra_order(buf, sizeof(buf), "5041", "#1041", "14041"));
+	flt_ctl(&t, "hold", "{\"op\":\"create_return_authorization\"}");
+	flt_counts(&t, FL, &ok0, &r0, &d0);
+	flt_ingest(&t, "loop", "portal.return.created", "return:7041:created",
+		   ra_return(buf, sizeof(buf), "7041", "open", "5041", "#1041", "14041"));
+	ok(wait_held(&t, 1, 5000), "race 2: the RA write is in flight");
+	flt_counts(&t, RC, &cok, &cr, &cd);
+	flt_ingest(&t, "loop", "portal.return.cancelled", "return:7041:cancelled",
+		   ra_return(buf, sizeof(buf), "7041", "cancelled", "5041", "#1041", "14041"));
+	ok(flt_wait(&t, RC, cok + 2, 0, 0, 5000), "race 2: return-cancel found no RA, re-checked, acknowledged");
+	flt_ctl(&t, "release", NULL);
+	ok(flt_wait(&t, FL, ok0 + 3, 0, 0, 5000), "race 2: RA flow acknowledged (return, "
+	   "cancellation, re-check)");
+	d = flt_dump(&t);
+	json_object *ra = ra_by(d, "loop-ra-7041", &n);
+	is_int(n, 1, "race 2: the RA was written");
+	is_str(flt_path(ra, "status"), "closed", "race 2: ... and closed by the RA flow");
+	json_object_put(d);
+	is_str(flt_xref(&t, "released", "7041", xb, sizeof(xb)), "cancelled",
+	       "race 2: its units released");
+	ok(flt_xref(&t, "returned", "5041:14041", xb, sizeof(xb)) == NULL || !strcmp(xb, "0"),
+	   "race 2: no units counted as returned");
+
+	/* 3. the other order: the RA flow wrote the RA without seeing a mark, return-cancel read
+	 *    the ERP before the RA was there (planted: its first read answers not found); its
+	 *    re-check finds the RA and closes it */
+	order(&t, "o:5042", ra_order(buf, sizeof(buf), "5042", "#1042", "14042"));
+	flt_counts(&t, FL, &ok0, &r0, &d0);
+	flt_ingest(&t, "loop", "portal.return.created", "return:7042:created",
+		   ra_return(buf, sizeof(buf), "7042", "open", "5042", "#1042", "14042"));
+	ok(flt_wait(&t, FL, ok0 + 1, 0, 0, 5000), "race 3: RA written");
+	flt_ctl(&t, "fault", "{\"op\":\"get_return_authorization\",\"rc\":\"enoent\",\"times\":1}");
+	flt_counts(&t, RC, &cok, &cr, &cd);
+	flt_ingest(&t, "loop", "portal.return.cancelled", "return:7042:cancelled",
+		   ra_return(buf, sizeof(buf), "7042", "cancelled", "5042", "#1042", "14042"));
+	ok(flt_wait(&t, RC, cok + 2, 0, 0, 5000), "race 3: cancellation and re-check acknowledged");
+	ok(flt_wait(&t, FL, ok0 + 3, 0, 0, 5000), "race 3: the RA flow saw both");
+	d = flt_dump(&t);
+	ra = ra_by(d, "loop-ra-7042", &n);
+	is_str(flt_path(ra, "status"), "closed", "race 3: the re-check closed the RA");
+	json_object_put(d);
+
+	/* 4. no return-cancel record yet, but the portal says the return is cancelled */
+	flt_counts(&t, FL, &ok0, &r0, &d0);
+	flt_ingest(&t, "loop", "portal.return.created", "return:7043:created",
+		   ra_return(buf, sizeof(buf), "7043", "open", "5043", "#1043", "14043"));
+	ok(flt_wait(&t, FL, 0, r0 + 2, 0, 5000), "race 4: the return waits for its order");
+	flt_ctl(&t, "return", ra_return(buf, sizeof(buf), "7043", "cancelled", "5043", "#1043", "14043"));
+	flt_counts(&t, FL, &ok0, &r0, &d0);
+	order(&t, "o:5043", ra_order(buf, sizeof(buf), "5043", "#1043", "14043"));
+	ok(flt_wait(&t, FL, ok0 + 1, 0, 0, 5000), "race 4: acknowledged");
+	d = flt_dump(&t);
+	is_int(creates_of(d, "loop-ra-7043"), 0, "race 4: the portal's state stopped the RA");
+	ok(flt_calls(d, "get_return") >= 1, "race 4: the portal was asked");
+	json_object_put(d);
+	/* ... and a return the portal says is open gets its RA */
+	flt_ctl(&t, "return", ra_return(buf, sizeof(buf), "7044", "open", "5043", "#1043", "14043"));
+	flt_counts(&t, FL, &ok0, &r0, &d0);
+	flt_ingest(&t, "loop", "portal.return.created", "return:7044:created",
+		   ra_return(buf, sizeof(buf), "7044", "open", "5043", "#1043", "14043"));
+	ok(flt_wait(&t, FL, ok0 + 1, 0, 0, 5000), "race 4: open return acknowledged");
+	d = flt_dump(&t);
+	is_int(creates_of(d, "loop-ra-7044"), 1, "race 4: an open return gets its RA");
+	json_object_put(d);
+	flt_stop(&t);
+}
+
 static void test_settings(void)
 {
 	struct flt t;
@@ -423,5 +584,6 @@ int main(void)
 	test_bad_and_skips(&t);
 	flt_stop(&t);
 	test_settings();
+	test_cancel_race();
 	return done_testing();
 }

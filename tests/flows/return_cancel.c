@@ -1,7 +1,7 @@
 /*
  * return_cancel.c - the return-cancel flow in the engine with the in-memory fake
  * endpoint: S8 with the setting on and off, idempotency (cancel twice = one close),
- * no RA, error mapping (retry-after, auth, reject), bad bodies, dry run, configuration.
+ * no RA (recorded, re-checked once by its own follow-up record), error mapping (retry-after, auth, reject), bad bodies, dry run, configuration.
  */
 #include "report_lctest.h"
 
@@ -81,15 +81,17 @@ static void test_on(void)
 
 	/* no RA for the return: nothing to close, acknowledged */
 	cancel_rec(&t, "6002", "cancelled", NULL);
-	ok(lc_wait_done(&t, "rc", 3), "no-RA record delivered");
-	is_int(lc_count(&t, "rc", "ok"), 3, "acknowledged");
+	ok(lc_wait_done(&t, "rc", 4), "no-RA record and its re-check delivered");
+	is_int(lc_count(&t, "rc", "ok"), 4, "acknowledged");
 	is_int(lc_count(&t, "rc", "no_ra"), 1, "counter no_ra");
+	is_int(lc_count(&t, "rc", "recheck"), 1, "re-checked once (its own follow-up)");
 	ok(lc_log_has(&t, "no return authorization loop-ra-6002 exists"), "log says so");
+	ok(lc_log_has(&t, "(re-check): none will be written for it"), "the re-check says so");
 
 	/* a record whose return is not cancelled does nothing */
 	put_ra(&t, "791", "6003", 0);
 	cancel_rec(&t, "6003", "open", NULL);
-	ok(lc_wait_done(&t, "rc", 4), "open-state record delivered");
+	ok(lc_wait_done(&t, "rc", 5), "open-state record delivered");
 	is_int(t.ctl->calls(t.fx, "erp.get_return_authorization", "6003"), 0,
 	       "a return that is not cancelled is not looked up");
 	ok(ra_status_is(&t, "791", "pending_receipt"), "RA 791 untouched");
@@ -99,7 +101,7 @@ static void test_on(void)
 	t.ctl->fault(t.fx, "erp.close_return_authorization", BH_ERETRY, "WS_CONCUR_SESSION_DISALLWD",
 		     "Only one request may be made against a session at a time", 50, 1);
 	cancel_rec(&t, "6004", "cancelled", NULL);
-	ok(lc_wait_done(&t, "rc", 6), "retried then delivered");
+	ok(lc_wait_done(&t, "rc", 7), "retried then delivered");
 	is_int(lc_count(&t, "rc", "retried"), 1, "one retry");
 	ok(ra_status_is(&t, "792", "closed"), "RA 792 closed on the second attempt");
 	ok(lc_log_has(&t, "closing return authorization loop-ra-6004"), "retry reason names the RA");
@@ -109,7 +111,7 @@ static void test_on(void)
 	t.ctl->fault(t.fx, "erp.get_return_authorization", BH_EAUTH, "INVALID_LOGIN_ATTEMPT",
 		     "Invalid login attempt.", 0, 1);
 	cancel_rec(&t, "6005", "cancelled", NULL);
-	ok(lc_wait_done(&t, "rc", 8), "auth failure retried, then delivered");
+	ok(lc_wait_done(&t, "rc", 9), "auth failure retried, then delivered");
 	is_int(lc_count(&t, "rc", "retried"), 2, "the auth failure was a retry");
 	is_int(lc_count(&t, "rc", "dead"), 0, "nothing dead-lettered");
 	ok(lc_log_has(&t, "credentials or permissions refused: INVALID_LOGIN_ATTEMPT"),
@@ -122,7 +124,7 @@ static void test_on(void)
 	t.ctl->fault(t.fx, "erp.close_return_authorization", BH_EREJECT, "INSUFFICIENT_PERMISSION",
 		     "Permission Violation: you need Return Authorization edit", 0, 1);
 	cancel_rec(&t, "6006", "cancelled", NULL);
-	ok(lc_wait_done(&t, "rc", 9), "refused record delivered");
+	ok(lc_wait_done(&t, "rc", 10), "refused record delivered");
 	is_int(lc_count(&t, "rc", "dead"), 1, "dead-lettered");
 	lc_dead_error(&t, err, sizeof(err));
 	ok(strstr(err, "return 6006") && strstr(err, "loop-ra-6006") &&
@@ -131,10 +133,10 @@ static void test_on(void)
 
 	/* a body that is not return/1 */
 	lc_emit(&t, "portal.return.cancelled", "bad:1", "{\"schema\":\"order/1\",\"id\":\"1\"}");
-	ok(lc_wait_done(&t, "rc", 10), "bad body delivered");
+	ok(lc_wait_done(&t, "rc", 11), "bad body delivered");
 	is_int(lc_count(&t, "rc", "dead"), 2, "bad body dead-lettered");
 	lc_emit(&t, "portal.return.cancelled", "bad:2", "not json");
-	ok(lc_wait_done(&t, "rc", 11), "non-JSON delivered");
+	ok(lc_wait_done(&t, "rc", 12), "non-JSON delivered");
 	is_int(lc_count(&t, "rc", "dead"), 3, "non-JSON dead-lettered");
 	lc_stop(&t);
 }

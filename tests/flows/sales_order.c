@@ -1,8 +1,10 @@
 /*
  * sales_order.c - the sales-order flow in the engine, against the in-memory endpoint
- * (flowlib-fake): documents written (customer, sales order lines/shipping/tenders),
- * xrefs, updates and stale versions, unknown SKU -> dead letter naming SKU and field
- * with nothing written, then a clean replay (S14), exchange orders waiting for their
+ * (flowlib-fake): documents written (customer, sales order lines/shipping/tenders, the
+ * gift-card / store-credit tenders as adjustment lines, S4-S6), xrefs, updates and stale
+ * versions, unknown SKU -> dead letter naming SKU(s) and field with nothing written, not
+ * even the customer, then a clean replay (S14; and an ERP without check_items), exchange
+ * orders waiting for their
  * original (by id, and by name through the storefront), authentication refusals
  * retried, bad input rejected, dry run writing nothing.
  */
@@ -55,6 +57,8 @@ static void test_basic(struct flt *t)
 	is_str(flt_path(so, "doc.tenders.0.kind"), "card", "tender card");
 	is_str(flt_path(so, "doc.tenders.0.amount"), "48.20", "tender 48.20");
 	ok(flt_path(so, "doc.exchange_of") == NULL, "not an exchange");
+	ok(flt_path(so, "doc.adjustments.0") == NULL, "card order: no adjustment line");
+	ok(flt_calls(d, "check_items") >= 1, "items checked before writing");
 	const char *iid = flt_path(so, "internal_id");
 	is_str(flt_xref(t, "so", "5001", xb, sizeof(xb)), iid, "xref so:5001 = the internal id");
 	is_str(flt_xref(t, "paid", "5001", xb, sizeof(xb)), "card=4820,gift_card=0,store_credit=0,other=0",
@@ -86,6 +90,9 @@ static void test_unknown_sku(struct flt *t)
 {
 	uint64_t ok0, r0, d0;
 	flt_counts(t, "sales-order", &ok0, &r0, &d0);
+	json_object *d = flt_dump(t);
+	int cust0 = flt_calls(d, "upsert_customer");
+	json_object_put(d);
 	flt_ingest(t, "shopify", "storefront.order.created", "order:5002:a",
 		   order_sku("5002", "#1002", "NOPE-1"));
 	ok(flt_wait(t, "sales-order", 0, 0, d0 + 1, 5000), "unknown SKU: dead-lettered");
@@ -93,14 +100,34 @@ static void test_unknown_sku(struct flt *t)
 	ok(e && strstr(e, "UNKNOWN_SKU") && strstr(e, "NOPE-1") && strstr(e, "itemid") &&
 		   strstr(e, "#1002"), "dead letter names the SKU, the field and the order: %s", e ? e : "");
 	free(e);
-	json_object *d = flt_dump(t);
-	is_int(flt_n(d, "sales_orders"), 1, "no sales order written for #1002");
-	json_object_put(d);
-	flt_ctl(t, "items", "{\"skus\":[\"NOPE-1\"]}");
-	ok(flt_replay(t) == 1, "dead letter replayed after the item was created");
-	ok(flt_wait(t, "sales-order", ok0 + 1, 0, 0, 5000), "replay acknowledged");
 	d = flt_dump(t);
-	is_int(flt_n(d, "sales_orders"), 2, "sales order #1002 written on replay");
+	is_int(flt_n(d, "sales_orders"), 1, "no sales order written for #1002");
+	is_int(flt_calls(d, "upsert_customer"), cust0, "S14: no customer written either (nothing partial)");
+	json_object_put(d);
+	/* two unknown SKUs on one order: both named */
+	scen_order(buf, sizeof(buf), "5009", "#1009", "2026-11-01T10:00:05Z",
+		   "{\"id\":\"1\",\"sku\":\"NOPE-2\",\"title\":\"a\",\"quantity\":1,\"price\":\"10.00\","
+		   "\"discount\":\"0.00\",\"tax\":\"0.00\"},{\"id\":\"2\",\"sku\":\"NOPE-3\",\"title\":\"b\","
+		   "\"quantity\":1,\"price\":\"10.00\",\"discount\":\"0.00\",\"tax\":\"0.00\"},"
+		   "{\"id\":\"3\",\"sku\":\"TEE-BLK-M\",\"title\":\"c\",\"quantity\":1,\"price\":\"10.00\","
+		   "\"discount\":\"0.00\",\"tax\":\"0.00\"}",
+		   "30.00", "0.00", "0.00", "0.00", "30.00",
+		   "{\"gateway\":\"shopify_payments\",\"kind\":\"card\",\"amount\":\"30.00\"}", NULL);
+	flt_ingest(t, "shopify", "storefront.order.created", "order:5009:a", buf);
+	ok(flt_wait(t, "sales-order", 0, 0, d0 + 2, 5000), "two unknown SKUs: dead-lettered");
+	e = flt_dead(t, "order:5009:a");
+	ok(e && strstr(e, "NOPE-2") && strstr(e, "NOPE-3") && !strstr(e, "'TEE-BLK-M'") &&
+		   strstr(e, "#1009"), "every unknown SKU named, the known one not: %s", e ? e : "");
+	free(e);
+	d = flt_dump(t);
+	is_int(flt_calls(d, "upsert_customer"), cust0, "still no customer written");
+	json_object_put(d);
+	flt_ctl(t, "items", "{\"skus\":[\"NOPE-2\",\"NOPE-3\"]}");
+	flt_ctl(t, "items", "{\"skus\":[\"NOPE-1\"]}");
+	ok(flt_replay(t) == 2, "dead letters replayed after the items were created");
+	ok(flt_wait(t, "sales-order", ok0 + 2, 0, 0, 5000), "replays acknowledged");
+	d = flt_dump(t);
+	is_int(flt_n(d, "sales_orders"), 3, "sales orders #1002 and #1009 written on replay");
 	json_object_put(d);
 }
 
@@ -136,7 +163,45 @@ static void test_exchange(struct flt *t)
 		if (!strcmp(flt_path(json_object_array_get_idx(a, i), "external_id"), "shopify-order-5045"))
 			link = flt_path(json_object_array_get_idx(a, i), "doc.exchange_of");
 	is_str(link, "shopify-order-5044", "exchange order linked to its original");
+	json_object *x45 = NULL;
+	for (size_t i = 0; i < json_object_array_length(a); i++)
+		if (!strcmp(flt_path(json_object_array_get_idx(a, i), "external_id"), "shopify-order-5045"))
+			x45 = json_object_array_get_idx(a, i);
+	/* S4: billing the exchange order debits Gift Card Liability 43.20 */
+	is_str(flt_path(x45, "doc.adjustments.0.kind"), "gift_card", "S4: gift-card tender line");
+	is_str(flt_path(x45, "doc.adjustments.0.item"), "GIFT-CARD", "S4: on GIFT-CARD");
+	is_str(flt_path(x45, "doc.adjustments.0.amount"), "-43.20", "S4: -43.20");
+	is_str(flt_path(x45, "doc.adjustments.0.memo"), "Shopify order EXC1044: paid by gift card",
+	       "S4: memo names the order and the tender");
+	ok(!flt_path(x45, "doc.adjustments.1"), "S4: one adjustment line");
+	is_str(flt_path(x45, "doc.tenders.0.kind"), "gift_card", "S4: tenders kept as they were");
+	is_str(flt_path(x45, "doc.tenders.0.amount"), "43.20", "S4: tender 43.20");
 	json_object_put(d);
+
+	/* S4 upsell: TEE 50.00 + 4.00, 43.20 exchange credit (gift card) + 10.80 card */
+	snprintf(x, sizeof(x), "{\"original_order_id\":\"5044\",\"original_order_name\":\"#1044\","
+		 "\"return_id\":\"6047\"}");
+	scen_order(buf, sizeof(buf), "5047", "EXC1047", "2026-11-05T10:00:00Z",
+		   scen_oline(tmp, sizeof(tmp), "15047", "TEE-BLK-L", 1, "50.00", "0.00", "4.00"), "50.00",
+		   "0.00", "0.00", "4.00", "54.00",
+		   "{\"gateway\":\"gift_card\",\"kind\":\"gift_card\",\"amount\":\"43.20\"},"
+		   "{\"gateway\":\"shopify_payments\",\"kind\":\"card\",\"amount\":\"10.80\"}", x);
+	flt_ingest(t, "shopify", "storefront.order.created", "order:5047:a", buf);
+	ok(flt_wait(t, "sales-order", ok0 + 3, 0, 0, 5000), "S4 upsell exchange order acknowledged");
+	d = flt_dump(t);
+	a = json_object_object_get(d, "sales_orders");
+	for (size_t i = 0; i < json_object_array_length(a); i++)
+		if (!strcmp(flt_path(json_object_array_get_idx(a, i), "external_id"), "shopify-order-5047"))
+			x45 = json_object_array_get_idx(a, i);
+	is_str(flt_path(x45, "doc.adjustments.0.amount"), "-43.20",
+	       "S4 upsell: gift-card line -43.20 (Dr Gift Card Liability 43.20)");
+	ok(!flt_path(x45, "doc.adjustments.1"), "S4 upsell: the card part is no adjustment "
+	   "(Dr Payment Clearing 10.80)");
+	is_str(flt_path(x45, "doc.total"), "54.00", "S4 upsell: total 54.00");
+	is_str(flt_path(x45, "doc.tenders.0.amount"), "10.80", "S4 upsell: card tender 10.80");
+	json_object_put(d);
+	flt_counts(t, "sales-order", &ok0, &r0, &d0);
+	ok0--; /* the lookups below count from the upsell */
 
 	/* original id unknown: found by name through the storefront */
 	flt_ctl(t, "order", scen_s1_order(buf, sizeof(buf)));
@@ -147,7 +212,7 @@ static void test_exchange(struct flt *t)
 		   "0.00", "0.00", "3.20", "43.20",
 		   "{\"gateway\":\"gift_card\",\"kind\":\"gift_card\",\"amount\":\"43.20\"}", x);
 	flt_ingest(t, "shopify", "storefront.order.created", "order:5046:a", buf);
-	ok(flt_wait(t, "sales-order", ok0 + 3, 0, 0, 5000), "exchange by original name acknowledged");
+	ok(flt_wait(t, "sales-order", ok0 + 2, 0, 0, 5000), "exchange by original name acknowledged");
 	d = flt_dump(t);
 	a = json_object_object_get(d, "sales_orders");
 	link = NULL;
@@ -169,7 +234,7 @@ static void test_faults(struct flt *t)
 	ok(flt_wait(t, "sales-order", ok0 + 1, r0 + 1, 0, 5000), "auth refusal retried, then acknowledged");
 	flt_counts(t, "sales-order", &ok0, &r0, &d0);
 	ok(flt_log_has(t, "sales-order", "INVALID_LOGIN", 5000), "the retry names the auth failure");
-	is_int((long long)d0, 1, "nothing more dead-lettered by the auth failure");
+	is_int((long long)d0, 2, "nothing more dead-lettered by the auth failure");
 	/* a transient failure with retry-after */
 	flt_ctl(t, "fault", "{\"op\":\"upsert_sales_order\",\"rc\":\"retry\",\"times\":2,\"code\":"
 		"\"WS_REQUEST_BLOCKED\",\"retry_after_ms\":20}");
@@ -201,6 +266,72 @@ static void test_faults(struct flt *t)
 	free(e);
 }
 
+/* Tender items from the settings (S5 gift card, S6 split, store credit), checked before
+ * anything is written; and an ERP without check_items (today's behaviour). */
+static void test_tender_items(void)
+{
+	struct flt t;
+	char c[2048];
+	snprintf(c, sizeof(c), "%sgift_card_item = GC-LIAB\nstore_credit_item = SC-LIAB\n", conf);
+	ok(flt_start(&t, c, false) == 0 && t.fake, "engine with gift_card_item / store_credit_item");
+	flt_ctl(&t, "items", "{\"skus\":[\"TEE-BLK-M\",\"GC-LIAB\"]}");
+	/* S6: 60.00 gift card + 48.00 card... here 20.00 gift card + 6.60 store credit */
+	const char *tenders = "{\"gateway\":\"gift_card\",\"kind\":\"gift_card\",\"amount\":\"10.00\"},"
+			      "{\"gateway\":\"gift_card\",\"kind\":\"gift_card\",\"amount\":\"10.00\"},"
+			      "{\"gateway\":\"shopify_store_credit\",\"kind\":\"store_credit\","
+			      "\"amount\":\"6.60\"}";
+	scen_order(buf, sizeof(buf), "5060", "#1060", "2026-11-01T10:00:05Z",
+		   scen_oline(tmp, sizeof(tmp), "15060", "TEE-BLK-M", 2, "10.00", "0.00", "1.60"), "20.00",
+		   "0.00", "5.00", "1.60", "26.60", tenders, NULL);
+	flt_ingest(&t, "shopify", "storefront.order.created", "order:5060:a", buf);
+	ok(flt_wait(&t, "sales-order", 0, 0, 1, 5000), "store credit item unknown: dead-lettered");
+	char *e = flt_dead(&t, "order:5060:a");
+	ok(e && strstr(e, "SC-LIAB") && strstr(e, "#1060"), "the adjustment item is named: %s",
+	   e ? e : "");
+	free(e);
+	json_object *d = flt_dump(&t);
+	is_int(flt_calls(d, "upsert_customer") + flt_calls(d, "upsert_sales_order"), 0,
+	       "nothing written for it");
+	json_object_put(d);
+	flt_ctl(&t, "items", "{\"skus\":[\"SC-LIAB\"]}");
+	ok(flt_replay(&t) == 1, "replayed");
+	ok(flt_wait(&t, "sales-order", 1, 0, 0, 5000), "written on replay");
+	d = flt_dump(&t);
+	json_object *so = flt_get(d, "sales_orders", 0);
+	is_str(flt_path(so, "doc.adjustments.0.item"), "GC-LIAB", "gift card on gift_card_item");
+	is_str(flt_path(so, "doc.adjustments.0.amount"), "-20.00", "gift card tenders summed: -20.00");
+	is_str(flt_path(so, "doc.adjustments.1.kind"), "store_credit", "store credit line");
+	is_str(flt_path(so, "doc.adjustments.1.item"), "SC-LIAB", "on store_credit_item");
+	is_str(flt_path(so, "doc.adjustments.1.amount"), "-6.60", "store credit -6.60");
+	is_str(flt_path(so, "doc.adjustments.1.memo"), "Shopify order #1060: paid by store credit",
+	       "store credit memo");
+	json_object_put(d);
+	flt_stop(&t);
+
+	/* an ERP plugin without check_items: the sales order write refuses the SKU */
+	snprintf(c, sizeof(c), "%s", conf);
+	char *p = strstr(c, "plugin = flowlib-fake\n");
+	if (p) {
+		memmove(p + strlen("plugin = flowlib-fake\nerp_10 = true\n"), p + strlen("plugin = flowlib-fake\n"),
+			strlen(p + strlen("plugin = flowlib-fake\n")) + 1);
+		memcpy(p, "plugin = flowlib-fake\nerp_10 = true\n", strlen("plugin = flowlib-fake\nerp_10 = true\n"));
+	}
+	ok(flt_start(&t, c, false) == 0 && t.fake, "engine with a 1.0 erp table");
+	flt_ctl(&t, "items", "{\"skus\":[\"TEE-BLK-M\"]}");
+	flt_ingest(&t, "shopify", "storefront.order.created", "order:5002:a",
+		   order_sku("5002", "#1002", "NOPE-1"));
+	ok(flt_wait(&t, "sales-order", 0, 0, 1, 5000), "1.0 erp: unknown SKU dead-lettered");
+	e = flt_dead(&t, "order:5002:a");
+	ok(e && strstr(e, "UNKNOWN_SKU") && strstr(e, "NOPE-1"), "1.0 erp: named by the write: %s",
+	   e ? e : "");
+	free(e);
+	d = flt_dump(&t);
+	is_int(flt_calls(d, "check_items"), 0, "1.0 erp: check_items not called");
+	is_int(flt_calls(d, "upsert_customer"), 1, "1.0 erp: the customer was written first (as before)");
+	json_object_put(d);
+	flt_stop(&t);
+}
+
 static void test_dry_run(void)
 {
 	struct flt t;
@@ -228,12 +359,14 @@ int main(void)
 		flt_stop(&t);
 		return done_testing();
 	}
-	flt_ctl(&t, "items", "{\"skus\":[\"TEE-BLK-M\",\"TEE-BLK-L\",\"HOODIE-GRY-M\",\"MUG-WHT\"]}");
+	flt_ctl(&t, "items", "{\"skus\":[\"TEE-BLK-M\",\"TEE-BLK-L\",\"HOODIE-GRY-M\",\"MUG-WHT\","
+		"\"GIFT-CARD\"]}");
 	test_basic(&t);
 	test_unknown_sku(&t);
 	test_exchange(&t);
 	test_faults(&t);
 	flt_stop(&t);
+	test_tender_items();
 	test_dry_run();
 	return done_testing();
 }

@@ -8,7 +8,11 @@
  * outcomes only through the erp interface and the simulator's control API (records,
  * general ledger). Scenario data: shared/SCENARIOS.md S1 (refund to the card), S3
  * (store credit with a gift-card adjustment line and a bonus), S7 (handling fee), S8
- * (close an RA), a credit memo with a customer refund, and the change feeds.
+ * (close an RA), a credit memo with a customer refund, the change feeds, and the
+ * additions of the flows (RECORDS.md): find_sales_order's "billing" (cash sale /
+ * invoice), a sales order paid by gift card ("adjustments", S4/S5), check_items, a
+ * refund's bonus_item, two concurrent deliveries of one item receipt, and
+ * related_transactions over an S1 chain (with a customer refund and an exchange order).
  *
  * For every operation: the normal path, the idempotent repeat (created:false, same
  * internal id), not-found (BH_ENOENT), unknown SKU (BH_EREJECT "UNKNOWN_SKU" naming the
@@ -22,7 +26,9 @@
  * RETURN-BONUS / GIFT-CARD).
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -323,7 +329,9 @@ static void seed_items(void)
 			    "{\"sku\":\"HOODIE\",\"name\":\"Hoodie\",\"type\":\"inventory\",\"cost\":\"25.00\",\"price\":\"60.00\"},"
 			    "{\"sku\":\"GIFT-CARD\",\"name\":\"Gift Card\",\"type\":\"giftcard\",\"cost\":\"0.00\",\"price\":\"0.00\"},"
 			    "{\"sku\":\"RESTOCKING-FEE\",\"name\":\"Restocking Fee\",\"type\":\"fee\",\"cost\":\"0.00\",\"price\":\"0.00\"},"
-			    "{\"sku\":\"RETURN-BONUS\",\"name\":\"Return bonus\",\"type\":\"noninventory\",\"account\":\"Return Incentive Expense\",\"cost\":\"0.00\",\"price\":\"0.00\"}"
+			    "{\"sku\":\"RETURN-BONUS\",\"name\":\"Return bonus\",\"type\":\"noninventory\",\"account\":\"Return Incentive Expense\",\"cost\":\"0.00\",\"price\":\"0.00\"},"
+			    "{\"sku\":\"CAP\",\"name\":\"Cap\",\"type\":\"inventory\",\"cost\":\"8.00\",\"price\":\"25.00\"},"
+			    "{\"sku\":\"STORE-CREDIT\",\"name\":\"Store credit\",\"type\":\"giftcard\",\"account\":\"Store Credit Liability\",\"account_kind\":\"liability\",\"cost\":\"0.00\",\"price\":\"0.00\"}"
 			    "]}"));
 }
 
@@ -366,6 +374,9 @@ static void s1(char *so, char *ra, char *ir)
 	is_str(jstr(r, "lines.0.amount"), "40.00", "find_sales_order: line amount 40.00");
 	is_str(jstr(r, "storefront_order_id"), "5210398573245212345",
 	       "find_sales_order: storefront order id (exact, > 2^53)");
+	json_object *bv = NULL;
+	ok(json_object_object_get_ex(r, "billing", &bv) && bv == NULL,
+	   "find_sales_order: billing null before the order is billed");
 	json_object_put(r);
 	is_int(call(erp->find_sales_order, "{\"shopify_order_id\":\"5210398573245212345\"}", &r, &st), 0,
 	       "find_sales_order by Shopify order id");
@@ -381,6 +392,10 @@ static void s1(char *so, char *ra, char *ir)
 	json_object_put(ctl("POST", "/control/netsuite/bill", b));
 	snprintf(b, sizeof(b), "{\"sales_order\":%s}", so);
 	json_object_put(ctl("POST", "/control/netsuite/fulfill", b));
+	is_int(call(erp->find_sales_order, "{\"external_id\":\"shopify-order-5210398573245212345\"}", &r, &st),
+	       0, "find_sales_order after billing");
+	is_str(jstr(r, "billing"), "cash_sale", "find_sales_order: billing cash_sale");
+	json_object_put(r);
 
 	/* return authorization */
 #define RA_DOC_S1 \
@@ -565,13 +580,13 @@ static void s7(void)
 	json_object_put(r);
 }
 
-static void credit_memo_with_customer_refund(void)
+static void credit_memo_with_customer_refund(char *so)
 {
-	char so[32] = "", ra[32] = "", cm[32] = "", doc[1600];
+	char ra[32] = "", cm[32] = "", doc[1600];
 	struct bh_status st;
 	json_object *r;
 
-	order("9", "TEE-BLK-M", "40.00", "3.20", "0.00", so, sizeof(so));
+	order("9", "TEE-BLK-M", "40.00", "3.20", "0.00", so, 32);
 	snprintf(doc, sizeof(doc),
 		 "{\"external_id\":\"loop-ra-1009\",\"sales_order\":{\"internal_id\":\"%s\"},"
 		 "\"return_id\":\"1009\",\"lines\":[{\"sku\":\"TEE-BLK-M\",\"quantity\":1,\"rate\":\"40.00\","
@@ -717,6 +732,335 @@ static void feeds(const char *ra1)
 	json_object_put(r);
 }
 
+/* ------------------------------------------------------------------ additions for the flows */
+
+/* A customer and a sales order (no billing); doc_extra goes into the order document. */
+static void plain_order(const char *n, const char *lines, const char *extra, char *so_iid,
+			size_t len, bool cust_created, bool created, const char *what)
+{
+	char doc[2400], iid[32] = "";
+	snprintf(doc, sizeof(doc),
+		 "{\"external_id\":\"shopify-customer-70000000000000%s\",\"email\":\"c%s@example.com\","
+		 "\"first_name\":\"Cust\",\"last_name\":\"N%s\"}", n, n, n);
+	write_ok(erp->upsert_customer, doc, "customer", cust_created, iid, sizeof(iid), "upsert_customer");
+	snprintf(doc, sizeof(doc),
+		 "{\"external_id\":\"shopify-order-52103985732452%s\","
+		 "\"customer_external_id\":\"shopify-customer-70000000000000%s\","
+		 "\"storefront_order_id\":\"52103985732452%s\",\"name\":\"#%s\","
+		 "\"date\":\"2026-11-01T10:00:00Z\",\"currency\":\"USD\",\"lines\":%s,"
+		 "\"shipping\":{\"amount\":\"0.00\",\"tax\":\"0.00\"},\"exchange_of\":null%s}",
+		 n, n, n, n, lines, extra ? extra : "");
+	write_ok(erp->upsert_sales_order, doc, "sales_order", created, so_iid, len, what);
+}
+
+static void bill(const char *so, const char *as)
+{
+	char b[96];
+	snprintf(b, sizeof(b), "{\"sales_order\":%s,\"as\":\"%s\"}", so, as);
+	json_object_put(ctl("POST", "/control/netsuite/bill", b));
+}
+
+static void billing_invoice(void)
+{
+	char so[32] = "";
+	struct bh_status st;
+	json_object *r;
+
+	plain_order("12", "[{\"sku\":\"TEE-BLK-M\",\"quantity\":1,\"rate\":\"40.00\",\"amount\":\"40.00\",\"tax\":\"3.20\"}]",
+		    NULL, so, sizeof(so), true, true, "invoice case: upsert_sales_order");
+	bill(so, "invoice");
+	is_int(call(erp->find_sales_order, "{\"shopify_order_id\":\"5210398573245212\"}", &r, &st), 0,
+	       "find_sales_order of an order billed by invoice");
+	is_str(jstr(r, "billing"), "invoice", "find_sales_order: billing invoice");
+	json_object_put(r);
+}
+
+/* S4/S5: an order paid entirely by gift card; the tender is an adjustment line. */
+static void gift_card_order(void)
+{
+	char so[32] = "", ra[32] = "", p[160];
+	struct bh_status st;
+	json_object *r, *lines;
+#define GC_LINES "[{\"sku\":\"CAP\",\"quantity\":1,\"rate\":\"25.00\",\"amount\":\"25.00\",\"tax\":\"2.00\"}]"
+#define GC_ADJ ",\"tenders\":[{\"kind\":\"gift_card\",\"amount\":\"27.00\"}],\"adjustments\":[{\"kind\":\"gift_card\"," \
+	       "\"item\":\"%s\",\"amount\":\"-27.00\",\"memo\":\"gift card\"}]"
+	char adj[400];
+	snprintf(adj, sizeof(adj), GC_ADJ, "NO-SUCH-SKU");
+	char doc[2400];
+	snprintf(doc, sizeof(doc),
+		 "{\"external_id\":\"shopify-customer-7000000000000011\",\"email\":\"c11@example.com\","
+		 "\"first_name\":\"Cust\",\"last_name\":\"N11\"}");
+	write_ok(erp->upsert_customer, doc, "customer", true, NULL, 0, "gift card: upsert_customer");
+	snprintf(doc, sizeof(doc),
+		 "{\"external_id\":\"shopify-order-5210398573245211\",\"customer_external_id\":\"shopify-customer-7000000000000011\","
+		 "\"storefront_order_id\":\"5210398573245211\",\"name\":\"#11\",\"lines\":" GC_LINES "%s}", adj);
+	unknown_sku(erp->upsert_sales_order, doc, "salesOrder", "shopify-order-5210398573245211",
+		    "gift card: upsert_sales_order (adjustment item)");
+	snprintf(adj, sizeof(adj), GC_ADJ, "GIFT-CARD");
+	plain_order("11", GC_LINES, adj, so, sizeof(so), false, true,
+		    "gift card: upsert_sales_order with an adjustment");
+	is_int(count_records("salesOrder", "shopify-order-5210398573245211"), 1, "gift card: one sales order");
+	plain_order("11", GC_LINES, adj, so, sizeof(so), false, false,
+		    "gift card: upsert_sales_order repeat");
+	snprintf(p, sizeof(p), "/control/netsuite/records/salesOrder/%s", so);
+	r = ctl("GET", p, NULL);
+	ok(r && json_object_object_get_ex(r, "lines", &lines) && json_object_array_length(lines) == 2,
+	   "gift card: the order has the item line and one gift-card line (no second line set)");
+	json_object *gc = find_rec(lines, "sku", "GIFT-CARD");
+	is_str(jstr(gc, "amount"), "-27.00", "gift card: the gift-card line is -27.00");
+	is_str(jstr(gc, "quantity"), "1", "gift card: quantity 1");
+	is_str(jstr(gc, "tax"), "0.00", "gift card: untaxed");
+	json_object_put(r);
+
+	bill(so, "cash_sale");
+	json_object *chain, *txs, *cs = NULL;
+	snprintf(p, sizeof(p), "/control/netsuite/gl/order?sales_order=%s", so);
+	chain = ctl("GET", p, NULL);
+	for (size_t i = 0; chain && json_object_object_get_ex(chain, "transactions", &txs) &&
+			   i < json_object_array_length(txs); i++)
+		if (!strcmp(jstr(json_object_array_get_idx(txs, i), "type"), "cashSale"))
+			cs = json_object_array_get_idx(txs, i);
+	ok(cs != NULL, "gift card GL: the cash sale is in the order's chain");
+	is_int(gl_net(cs, "Gift Card Liability"), 2700, "gift card GL: Dr Gift Card Liability 27.00");
+	is_int(gl_net(cs, "Payment Clearing"), 0, "gift card GL: no Payment Clearing");
+	is_int(gl_net(cs, "Sales"), -2500, "gift card GL: Cr Sales 25.00");
+	is_int(gl_net(cs, "Sales Tax Payable"), -200, "gift card GL: Cr Sales Tax Payable 2.00");
+	ok(gl_balanced(cs), "gift card GL: balances");
+	json_object_put(chain);
+
+	/* an RA from it carries only the lines the return asks for */
+	snprintf(doc, sizeof(doc),
+		 "{\"external_id\":\"loop-ra-1011\",\"sales_order\":{\"internal_id\":\"%s\"},"
+		 "\"return_id\":\"1011\",\"lines\":[{\"sku\":\"CAP\",\"quantity\":1,\"rate\":\"25.00\","
+		 "\"amount\":\"25.00\",\"tax\":\"2.00\"}],\"adjustments\":[],\"memo\":null}", so);
+	write_ok(erp->create_return_authorization, doc, "return_authorization", true, ra, sizeof(ra),
+		 "gift card: create_return_authorization");
+	is_int(call(erp->get_return_authorization, "{\"external_id\":\"loop-ra-1011\"}", &r, &st), 0,
+	       "gift card: get RA");
+	ok(json_object_object_get_ex(r, "lines", &lines) && json_object_array_length(lines) == 1 &&
+		   !find_rec(lines, "sku", "GIFT-CARD"),
+	   "gift card: the RA has only the returned line (no copied gift-card line)");
+	is_str(jstr(r, "total"), "27.00", "gift card: RA total 27.00");
+	json_object_put(r);
+#undef GC_LINES
+#undef GC_ADJ
+}
+
+static void check_items(void)
+{
+	struct bh_status st;
+	json_object *r, *items;
+	if (erp->size < offsetof(struct bh_erp_ops, check_items) + sizeof(erp->check_items) ||
+	    !erp->check_items) {
+		ok(0, "check_items is offered");
+		return;
+	}
+	is_int(call(erp->check_items, "{\"skus\":[\"TEE-BLK-M\",\"GIFT-CARD\"]}", &r, &st), 0,
+	       "check_items of known SKUs");
+	ok(r && json_object_object_get_ex(r, "items", &items) && json_object_array_length(items) == 2,
+	   "check_items: both items answered");
+	json_object *x = find_rec(items, "sku", "TEE-BLK-M");
+	ok(x && jstr(x, "internal_id") && *jstr(x, "internal_id"), "check_items: an internal id");
+	json_object_put(r);
+	is_int(call(erp->check_items, "{\"skus\":[\"TEE-NEW-S\",\"TEE-BLK-M\",\"TEE-NEW-L\"]}", &r, &st),
+	       BH_EREJECT, "check_items with unknown SKUs: BH_EREJECT");
+	is_str(st.code, "UNKNOWN_SKU", "check_items: code UNKNOWN_SKU");
+	ok(strstr(st.message, "TEE-NEW-S") && strstr(st.message, "TEE-NEW-L") &&
+		   strstr(st.message, "itemId") && !strstr(st.message, "TEE-BLK-M"),
+	   "check_items: every unknown SKU and the field named (%s)", st.message);
+	json_object_put(r);
+}
+
+struct race_arg {
+	const char *doc;
+	int rc;
+	char code[64];
+	bool created;
+	char iid[32];
+};
+
+static void *race_thread(void *p)
+{
+	struct race_arg *a = p;
+	struct bh_status st = {0};
+	char *out = NULL;
+	a->rc = erp->create_item_receipt(ectx, a->doc, &out, &st);
+	snprintf(a->code, sizeof(a->code), "%s", st.code);
+	json_object *r = jparse(out);
+	a->created = jbool(r, "created");
+	snprintf(a->iid, sizeof(a->iid), "%s", jstr(r, "internal_id") ? jstr(r, "internal_id") : "");
+	json_object_put(r);
+	free(out);
+	return NULL;
+}
+
+/* Two concurrent deliveries of one receipt: one document, both callers OK. */
+static void receipt_race(void)
+{
+	char so[32] = "", ra[32] = "", doc[1600];
+	struct bh_status st;
+
+	order("13", "TEE-BLK-M", "40.00", "3.20", "0.00", so, sizeof(so));
+	snprintf(doc, sizeof(doc),
+		 "{\"external_id\":\"loop-ra-1013\",\"sales_order\":{\"internal_id\":\"%s\"},"
+		 "\"return_id\":\"1013\",\"lines\":[{\"sku\":\"TEE-BLK-M\",\"quantity\":1,\"rate\":\"40.00\","
+		 "\"amount\":\"40.00\",\"tax\":\"3.20\"}],\"adjustments\":[],\"memo\":null}", so);
+	write_ok(erp->create_return_authorization, doc, "return_authorization", true, ra, sizeof(ra),
+		 "race: create_return_authorization");
+	snprintf(doc, sizeof(doc),
+		 "{\"external_id\":\"loop-ir-1013\",\"ra\":{\"internal_id\":\"%s\"},"
+		 "\"lines\":[{\"sku\":\"TEE-BLK-M\",\"quantity\":1,\"restock\":true}]}", ra);
+	/* hold both first reads by external id a while, so both deliveries find nothing and
+	 * go on to write (the window the flow's own quantity check cannot close) */
+	json_object_put(ctl("POST", "/control/faults",
+			    "{\"service\":\"netsuite\",\"operation\":\"soap:get\",\"latency_ms\":300,\"count\":2}"));
+	json_object_put(ctl("POST", "/control/faults",
+			    "{\"service\":\"netsuite\",\"operation\":\"rest:record\",\"latency_ms\":300,\"count\":2}"));
+	struct race_arg a[2] = {{.doc = doc}, {.doc = doc}};
+	pthread_t t[2];
+	for (int i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, race_thread, &a[i]);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	clear_faults();
+	for (int i = 0; i < 2; i++)
+		is_int(a[i].rc, 0, "race: concurrent create_item_receipt %d succeeds (%s)", i + 1, a[i].code);
+	is_str(a[0].iid, a[1].iid, "race: both answer the same receipt");
+	ok(a[0].created + a[1].created <= 1, "race: at most one says created");
+	is_int(count_records("itemReceipt", "loop-ir-1013"), 1, "race: exactly one item receipt");
+
+	/* another receipt (another external id) on the fully received RA: a clear refusal */
+	snprintf(doc, sizeof(doc),
+		 "{\"external_id\":\"loop-ir-1013-b\",\"ra\":{\"internal_id\":\"%s\"},"
+		 "\"lines\":[{\"sku\":\"TEE-BLK-M\",\"quantity\":1,\"restock\":true}]}", ra);
+	is_int(call(erp->create_item_receipt, doc, NULL, &st), BH_EREJECT,
+	       "a receipt on an RA already received: BH_EREJECT");
+	is_str(st.code, "ALREADY_RECEIVED", "  code ALREADY_RECEIVED");
+	ok(strstr(st.message, "loop-ra-1013") && strstr(st.message, "already received"),
+	   "  the message names the RA and that it is received (%s)", st.message);
+	is_int(count_records("itemReceipt", "loop-ir-1013-b"), 0, "  nothing written");
+}
+
+/* The refund's bonus_item: the bonus is credited on it, not on our gift_card_item. */
+static void bonus_item(void)
+{
+	char so[32] = "", ra[32] = "", cr[32] = "", doc[1600];
+
+	order("14", "HOODIE", "60.00", "4.80", "0.00", so, sizeof(so));
+	snprintf(doc, sizeof(doc),
+		 "{\"external_id\":\"loop-ra-1014\",\"sales_order\":{\"internal_id\":\"%s\"},"
+		 "\"return_id\":\"1014\",\"lines\":[{\"sku\":\"HOODIE\",\"quantity\":1,\"rate\":\"60.00\","
+		 "\"amount\":\"60.00\",\"tax\":\"4.80\"}],\"adjustments\":[],\"memo\":null}", so);
+	write_ok(erp->create_return_authorization, doc, "return_authorization", true, ra, sizeof(ra),
+		 "bonus_item: create_return_authorization");
+	snprintf(doc, sizeof(doc),
+		 "{\"external_id\":\"loop-cr-1014\",\"document\":\"cash_refund\",\"ra\":{\"internal_id\":\"%s\"},"
+		 "\"return_id\":\"1014\",\"lines\":[{\"sku\":\"HOODIE\",\"quantity\":1,\"rate\":\"60.00\","
+		 "\"amount\":\"60.00\",\"tax\":\"4.80\"}],\"adjustments\":[],\"bonus\":\"5.00\","
+		 "\"bonus_item\":\"STORE-CREDIT\",\"customer_refund\":null}", ra);
+	write_ok(erp->create_refund, doc, "cash_refund", true, cr, sizeof(cr), "bonus_item: create_refund");
+	json_object *chain, *t = gl_tx(so, "loop-cr-1014", &chain);
+	is_int(gl_net(t, "Return Incentive Expense"), 500, "bonus_item GL: Dr Return Incentive Expense 5.00");
+	is_int(gl_net(t, "Store Credit Liability"), -500, "bonus_item GL: Cr Store Credit Liability (bonus_item) 5.00");
+	is_int(gl_net(t, "Gift Card Liability"), 0, "bonus_item GL: nothing on the plugin's gift_card_item");
+	is_int(gl_net(t, "Payment Clearing"), -6480, "bonus_item GL: Cr Payment Clearing 64.80");
+	ok(gl_balanced(t), "bonus_item GL: balances");
+	json_object_put(chain);
+}
+
+static json_object *related_of(const char *ref, int *rc)
+{
+	struct bh_status st;
+	json_object *r = NULL, *txs = NULL;
+	*rc = call(erp->related_transactions, ref, &r, &st);
+	if (r && json_object_object_get_ex(r, "transactions", &txs))
+		json_object_get(txs);
+	json_object_put(r);
+	return txs;
+}
+
+static void related(const char *so1, const char *ra1, const char *ir1, const char *so9)
+{
+	char ref[128], exch[32] = "";
+	int rc;
+	if (erp->size < offsetof(struct bh_erp_ops, related_transactions) + sizeof(erp->related_transactions) ||
+	    !erp->related_transactions) {
+		ok(0, "related_transactions is offered");
+		return;
+	}
+	/* an exchange order of the S1 order */
+	char doc[1600];
+	write_ok(erp->upsert_customer, "{\"external_id\":\"shopify-customer-7000000000000015\","
+		 "\"email\":\"c15@example.com\",\"first_name\":\"Cust\",\"last_name\":\"N15\"}",
+		 "customer", true, NULL, 0, "related: upsert_customer");
+	snprintf(doc, sizeof(doc),
+		 "{\"external_id\":\"shopify-order-5210398573245215\",\"customer_external_id\":\"shopify-customer-7000000000000015\","
+		 "\"storefront_order_id\":\"5210398573245215\",\"name\":\"EXC1001\",\"lines\":[{\"sku\":\"HOODIE\","
+		 "\"quantity\":1,\"rate\":\"60.00\",\"amount\":\"60.00\",\"tax\":\"4.80\"}],"
+		 "\"exchange_of\":\"shopify-order-5210398573245212345\"}");
+	write_ok(erp->upsert_sales_order, doc, "sales_order", true, exch, sizeof(exch),
+		 "related: an exchange order naming the original");
+
+	snprintf(ref, sizeof(ref), "{\"internal_id\":\"%s\"}", so1);
+	json_object *txs = related_of(ref, &rc);
+	is_int(rc, 0, "related_transactions of the S1 sales order");
+	ok(!find_rec(txs, "internal_id", so1), "related: the ref itself is excluded");
+	json_object *x = find_rec(txs, "type", "cash_sale");
+	ok(x != NULL, "related: its cash sale");
+	is_str(jstr(x, "created_from.internal_id"), so1, "  created from the order");
+	is_str(jstr(x, "created_from.type"), "sales_order", "  (a sales order)");
+	ok(find_rec(txs, "type", "item_fulfillment") != NULL, "related: its fulfilment");
+	x = find_rec(txs, "internal_id", ra1);
+	is_str(jstr(x, "type"), "return_authorization", "related: the RA");
+	is_str(jstr(x, "external_id"), "loop-ra-1001", "  its external id");
+	is_str(jstr(x, "status"), "refunded", "  status refunded");
+	is_str(jstr(x, "lines.0.sku"), "TEE-BLK-M", "  its line SKU");
+	is_str(jstr(x, "total"), "43.20", "  its total");
+	x = find_rec(txs, "internal_id", ir1);
+	is_str(jstr(x, "type"), "item_receipt", "related: the receipt through the RA");
+	is_str(jstr(x, "created_from.internal_id"), ra1, "  created from the RA");
+	is_str(jstr(x, "created_from.type"), "return_authorization", "  (a return authorization)");
+	x = find_rec(txs, "external_id", "loop-cr-1001");
+	is_str(jstr(x, "type"), "cash_refund", "related: the cash refund through the RA");
+	is_str(jstr(x, "lines.0.amount"), "40.00", "  its line amount");
+	x = find_rec(txs, "internal_id", exch);
+	is_str(jstr(x, "type"), "sales_order", "related: the exchange sales order");
+	is_str(jstr(x, "exchange_of.internal_id"), so1, "  exchange_of the original");
+	/* oldest first: the RA before its receipt before the refund */
+	size_t i_ra = 99, i_ir = 99, i_cr = 99;
+	for (size_t i = 0; txs && i < json_object_array_length(txs); i++) {
+		const char *id = jstr(json_object_array_get_idx(txs, i), "internal_id");
+		const char *e = jstr(json_object_array_get_idx(txs, i), "external_id");
+		if (id && !strcmp(id, ra1))
+			i_ra = i;
+		if (id && !strcmp(id, ir1))
+			i_ir = i;
+		if (e && !strcmp(e, "loop-cr-1001"))
+			i_cr = i;
+	}
+	ok(i_ra < i_ir && i_ir < i_cr, "related: oldest first");
+	json_object_put(txs);
+
+	snprintf(ref, sizeof(ref), "{\"internal_id\":\"%s\"}", so9);
+	txs = related_of(ref, &rc);
+	is_int(rc, 0, "related_transactions of the credit-memo order");
+	x = find_rec(txs, "external_id", "loop-crf-1009");
+	is_str(jstr(x, "type"), "customer_refund", "related: the customer refund");
+	is_str(jstr(x, "created_from.type"), "credit_memo", "  through its credit memo");
+	ok(find_rec(txs, "external_id", "loop-cm-1009") != NULL, "related: the credit memo");
+	json_object_put(txs);
+
+	txs = related_of("{\"external_id\":\"loop-ra-1001\"}", &rc);
+	is_int(rc, 0, "related_transactions of an RA by external id");
+	ok(find_rec(txs, "internal_id", ir1) && find_rec(txs, "external_id", "loop-cr-1001") &&
+		   !find_rec(txs, "type", "cash_sale"),
+	   "related of the RA: its receipt and refund only");
+	json_object_put(txs);
+	txs = related_of("{\"external_id\":\"loop-ra-404\"}", &rc);
+	is_int(rc, BH_ENOENT, "related_transactions of a missing transaction: BH_ENOENT");
+	json_object_put(txs);
+}
+
 static void retries(void)
 {
 	struct bh_status st;
@@ -790,6 +1134,11 @@ int main(void)
 	setenv("BH_TEST_NS_WRONG_SECRET", "not-the-token-secret", 1);
 	snprintf(ns_base, sizeof(ns_base), "http://127.0.0.1:%d", sim.netsuite);
 	diag("erp contract of plugin %s against %s", BH_ERP_PLUGIN, ns_base);
+	json_object *info = ctl("GET", "/control/netsuite/info", NULL), *soap = NULL, *xsd = NULL;
+	ok(info && json_object_object_get_ex(info, "soap", &soap) &&
+		   json_object_object_get_ex(soap, "xsd", &xsd) && json_object_get_boolean(xsd),
+	   "the simulator validates every SOAP request against Oracle's XSD");
+	json_object_put(info);
 	seed_items();
 
 	snprintf(conf, sizeof(conf),
@@ -809,13 +1158,19 @@ int main(void)
 	}
 	ok(erp->size >= sizeof(struct bh_erp_ops), "erp ops table is complete");
 
-	char so1[32] = "", ra1[32] = "", ir1[32] = "", ra8[32] = "";
+	char so1[32] = "", ra1[32] = "", ir1[32] = "", ra8[32] = "", so9[32] = "";
 	s1(so1, ra1, ir1);
 	s3();
 	s7();
-	credit_memo_with_customer_refund();
+	credit_memo_with_customer_refund(so9);
 	s8_close(ra8);
 	feeds(ra1);
+	billing_invoice();
+	gift_card_order();
+	check_items();
+	receipt_race();
+	bonus_item();
+	related(so1, ra1, ir1, so9);
 	retries();
 	bh_test_engine_stop(&te);
 	bad_token();

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "simctl.h"
 #include "tap.h"
 
 struct bh_test_sim {
@@ -41,55 +42,11 @@ struct bh_test_sim {
 	char dir[128];
 };
 
-struct bh_test_buf {
-	char *p;
-	size_t n;
-};
-
-static size_t bh_test_write_cb(char *d, size_t s, size_t n, void *u)
-{
-	struct bh_test_buf *b = u;
-	char *np = realloc(b->p, b->n + s * n + 1);
-	if (!np)
-		return 0;
-	b->p = np;
-	memcpy(b->p + b->n, d, s * n);
-	b->n += s * n;
-	b->p[b->n] = '\0';
-	return s * n;
-}
-
 __attribute__((unused)) static long bh_test_http(const char *method, const char *url,
 						  const char *const *hdrs, const char *body,
 						  char **resp)
 {
-	CURL *c = curl_easy_init();
-	struct curl_slist *hl = NULL;
-	struct bh_test_buf b = {NULL, 0};
-	for (size_t i = 0; hdrs && hdrs[i]; i++)
-		hl = curl_slist_append(hl, hdrs[i]);
-	if (body && !(hdrs && hdrs[0]))
-		hl = curl_slist_append(hl, "Content-Type: application/json");
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	if (body) {
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	}
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, bh_test_write_cb);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-	long code = 0;
-	if (curl_easy_perform(c) == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-	curl_slist_free_all(hl);
-	curl_easy_cleanup(c);
-	if (resp)
-		*resp = b.p;
-	else
-		free(b.p);
-	return code;
+	return bh_sc_http(method, url, hdrs, body, resp);
 }
 
 __attribute__((unused)) static long bh_test_ctl(const struct bh_test_sim *s, const char *method,

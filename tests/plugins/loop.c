@@ -13,6 +13,12 @@
  *   - actions: process is asynchronous (queued, confirmed by the return.closed webhook;
  *     processing failure as a processing_failed record), cancel / flag / close / note,
  *     idempotent repeats, Loop's refusals (HTTP 200 with an error body, and 422);
+ *   - processed: true after Loop processed a return, false after a close (no outcome
+ *     fulfilled) and while open;
+ *   - find_returns: every return of one order in every state, oldest first, found
+ *     through Get Return Details by order + a bounded list walk across pages (other
+ *     orders' returns filtered out), by storefront id and by name; [] for an order
+ *     without returns; a return beyond find_returns_span is not seen; bad queries;
  *   - transport: 429 -> wait Retry-After and retry, 5xx and timeouts -> retry, a
  *     persistent 5xx -> BH_ERETRY; the limiter keeps under 300 requests a minute.
  * Records are observed through a mock-sink flow told to reject every "return:" key, so
@@ -32,7 +38,7 @@
 #define KEY "sim-loop-api-key"
 #define SLOW_KEY "sim-loop-slow-key"
 #define SECRET "loop-secret-new"
-#define SECRET_OLD "loop-secret-old"
+#define SECRET_PREVIOUS "loop-secret-previous"
 #define DAY_MS (24LL * 3600 * 1000)
 
 static struct bh_test_sim sim;
@@ -343,6 +349,10 @@ static int engine_restart(void)
 #define L_PINS "7100000000001"
 #define O_MUGS "9007199254740993"
 #define L_MUGS "9007199254740995"
+#define O_TEES "7000000000003"
+#define L_TEES "7100000000003"
+#define O_NONE "7000000000004"
+#define L_NONE "7100000000004"
 
 static void seed_orders(void)
 {
@@ -357,7 +367,17 @@ static void seed_orders(void)
 	    "\"amount\":\"34.98\"}],\"line_items\":[{\"id\":" L_MUGS ",\"sku\":\"MUG\",\"title\":\"Mug\","
 	    "\"quantity\":3,\"price\":\"12.00\",\"tax_lines\":[{\"title\":\"Sales Tax\",\"rate\":0.08,"
 	    "\"price\":\"2.58\"}],\"discount_allocations\":[{\"amount\":\"3.60\","
-	    "\"discount_application_index\":0}]}]}]}");
+	    "\"discount_application_index\":0}]}]},"
+	    "{\"id\":" O_TEES ",\"name\":\"#2003\",\"email\":\"tee@example.com\","
+	    "\"currency\":\"USD\",\"transactions\":[{\"kind\":\"sale\",\"status\":\"success\","
+	    "\"gateway\":\"shopify_payments\",\"amount\":\"200.00\"}],"
+	    "\"line_items\":[{\"id\":" L_TEES ",\"sku\":\"TEE\",\"title\":\"Tee\",\"quantity\":10,"
+	    "\"price\":\"20.00\",\"tax_lines\":[]}]},"
+	    "{\"id\":" O_NONE ",\"name\":\"#2004\",\"email\":\"no@example.com\","
+	    "\"currency\":\"USD\",\"transactions\":[{\"kind\":\"sale\",\"status\":\"success\","
+	    "\"gateway\":\"shopify_payments\",\"amount\":\"20.00\"}],"
+	    "\"line_items\":[{\"id\":" L_NONE ",\"sku\":\"TEE\",\"title\":\"Tee\",\"quantity\":1,"
+	    "\"price\":\"20.00\",\"tax_lines\":[]}]}]}");
 }
 
 /* -------------------------------------------------------------------- tests --- */
@@ -545,7 +565,7 @@ static void test_webhooks(void)
 	is_int(post_hook(body, "not-the-secret", &resp), 401, "signed with another secret: 401");
 	free(resp);
 	is_int(count_key("return:7700001:created", false, NULL, NULL, 0), 0, "nothing stored");
-	is_int(post_hook(body, SECRET_OLD, &resp), 200, "rotation: the old secret is still accepted");
+	is_int(post_hook(body, SECRET_PREVIOUS, &resp), 200, "rotation: the previous secret is still accepted");
 	free(resp);
 	is_int(count_key("return:7700001:created", false, NULL, NULL, 0), 1, "stored");
 	is_int(post_hook("{\"topic\":\"label\",\"trigger\":\"label.updated\",\"id\":\"1\"}", SECRET, &resp),
@@ -583,6 +603,7 @@ static void test_actions(void)
 	is_int(portal->get_return(pctx, rp, &out, &st), 0, "get_return right after");
 	json_object *b = out ? json_tokener_parse(out) : NULL;
 	is_str(jp(b, "state"), "open", "still open: success meant queued, not done");
+	is_str(jp(b, "processed"), "false", "not processed yet");
 	is_str(jp(b, "lines.0.quantity"), "2", "S2: 2 mugs");
 	is_str(jp(b, "lines.0.price"), "12.00", "S2: unit price");
 	is_str(jp(b, "lines.0.discount"), "2.40", "S2: discount for 2");
@@ -598,6 +619,7 @@ static void test_actions(void)
 	is_str(jp(b, "refunds.0.gateway"), "shopify_payments", "refund per gateway");
 	is_str(jp(b, "refunds.0.amount"), "23.32", "refund amount");
 	is_str(jp(b, "totals.refund"), "23.32", "refund total");
+	is_str(jp(b, "processed"), "true", "processed: Loop fulfilled the outcomes");
 	json_object_put(b);
 	is_int(portal->process(pctx, rp, &st), 0, "process of a processed return: nothing to do");
 	is_str(st.code, "ALREADY_DONE", "reported as already done");
@@ -641,6 +663,17 @@ static void test_actions(void)
 	is_int(portal->close(pctx, rx, &st), 0, "close");
 	is_int(portal->close(pctx, rx, &st), 0, "close again: succeeds");
 	is_str(st.code, "ALREADY_DONE", "without effect");
+	is_int(portal->get_return(pctx, rx, &out, &st), 0, "get_return of the closed return");
+	b = out ? json_tokener_parse(out) : NULL;
+	is_str(jp(b, "state"), "closed", "closed");
+	is_str(jp(b, "processed"), "false", "processed false: closed without fulfilling anything");
+	json_object_put(b);
+	free(out);
+	out = NULL;
+	snprintf(key, sizeof(key), "return:%s:closed", rx);
+	b = wait_key(key, false, 5000);
+	is_str(jp(b, "processed"), "false", "the portal.return.closed record says so too");
+	json_object_put(b);
 	is_int(portal->process(pctx, rx, &st), BH_EREJECT, "process a closed, unprocessed return: refused");
 	is_str(st.code, "UNPROCESSABLE_RETURN", "code UNPROCESSABLE_RETURN");
 	ctl("POST", "/control/loop/settings", "{\"action_error_status\":422}");
@@ -673,6 +706,114 @@ static void test_actions(void)
 	is_int(portal->get_return(pctx, "9999999", &out, &st), BH_ENOENT, "unknown return: BH_ENOENT");
 	is_str(st.code, "NOT_FOUND", "Loop's code");
 	is_int(portal->cancel(pctx, "12a", &st), BH_EREJECT, "a malformed id is refused");
+}
+
+/* find_returns(query) -> the answer's returns (NULL on failure), rc in *rc */
+static json_object *find(const char *query, int *rc, struct bh_status *st)
+{
+	char *out = NULL;
+	*rc = portal->find_returns(pctx, query, &out, st);
+	json_object *o = out ? json_tokener_parse(out) : NULL, *arr = NULL;
+	free(out);
+	if (o && json_object_object_get_ex(o, "returns", &arr))
+		json_object_get(arr);
+	json_object_put(o);
+	return arr;
+}
+
+static bool is_closed(const char *id)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/control/loop/returns/%s", id);
+	json_object *o = ctl_json("GET", path, NULL, NULL);
+	bool c = js(o, "state") && strcmp(js(o, "state"), "closed") == 0;
+	json_object_put(o);
+	return c;
+}
+
+static void test_find_returns(void)
+{
+	struct bh_status st;
+	char extra[96], when[40], ids[5][24];
+	int64_t now = now_ms();
+	int rc;
+
+	ok(portal->size >= offsetof(struct bh_portal_ops, find_returns) + sizeof(void *) &&
+	   portal->find_returns, "loop offers find_returns");
+	if (!portal->find_returns)
+		return;
+	/* #2003: one return beyond the span, then four in the 120 days before now */
+	static const int64_t ago[5] = {300 * DAY_MS, 40 * DAY_MS, 20 * DAY_MS, 3 * DAY_MS, 0};
+	for (int i = 0; i < 5; i++) {
+		extra[0] = '\0';
+		if (ago[i]) {
+			iso(now - ago[i], when, sizeof(when));
+			snprintf(extra, sizeof(extra), "\"created_at\":\"%s\"", when);
+		}
+		snprintf(ids[i], sizeof(ids[i]), "%s",
+			 new_return(O_TEES, L_TEES, 1, ago[i] ? extra : NULL));
+	}
+	ret_ctl(ids[1], "cancel");
+	ret_ctl(ids[2], "close");
+	is_int(portal->process(pctx, ids[3], &st), 0, "process one of them");
+	int64_t dl = tap_mono_ms() + 5000;
+	while (!is_closed(ids[3]) && tap_mono_ms() < dl) {
+		struct timespec ts = {0, 20 * 1000000L}; /* polling Loop's asynchronous processing */
+		nanosleep(&ts, NULL);
+	}
+	ok(is_closed(ids[3]), "processed by Loop");
+	ret_ctl(ids[4], "flag");
+	/* other orders' returns in the same windows must be filtered out */
+	new_return(O_PINS, L_PINS, 1, NULL);
+
+	int lists = fault_add("{\"service\":\"loop\",\"operation\":\"loop:list\"}");
+	json_object *a = find("{\"storefront_order_id\":\"" O_TEES "\",\"order_name\":\"#2003\"}",
+			      &rc, &st);
+	is_int(rc, 0, "find_returns by storefront order id");
+	if (rc != 0)
+		diag("%s %s", st.code, st.message);
+	is_int(a ? (long long)json_object_array_length(a) : -1, 4,
+	       "the four returns within find_returns_span (120 days) of the newest");
+	ok(fault_matched(lists) >= 6, "a bounded list walk: 2 windows x 3 passes at least (%lld "
+	   "requests with page_size 2)", fault_matched(lists));
+	faults_clear();
+	static const char *const want_state[4] = {"cancelled", "closed", "closed", "review"};
+	static const char *const want_processed[4] = {"false", "false", "true", "false"};
+	for (size_t i = 0; i < 4; i++) {
+		json_object *r = a ? json_object_array_get_idx(a, i) : NULL;
+		is_str(jp(r, "id"), ids[i + 1], "oldest first: #%zu is return %s", i + 1, ids[i + 1]);
+		is_str(jp(r, "state"), want_state[i], "  state %s", want_state[i]);
+		is_str(jp(r, "processed"), want_processed[i], "  processed %s", want_processed[i]);
+		is_str(jp(r, "schema"), "return/1", "  a return/1");
+		is_str(jp(r, "order.storefront_order_id"), O_TEES, "  of order " O_TEES);
+		is_str(jp(r, "trigger"), "(null)", "  trigger null, as from get_return");
+		is_str(jp(r, "lines.0.sku"), "TEE", "  its line");
+	}
+	json_object *rf = NULL;
+	json_object_object_get_ex(a ? json_object_array_get_idx(a, 1) : NULL, "refunds", &rf);
+	is_int(rf ? (long long)json_object_array_length(rf) : -1, 0,
+	       "the closed one refunded nothing");
+	is_str(jp(a, "2.refunds.0.amount"), "20.00", "the processed one refunded 20.00");
+	json_object_put(a);
+
+	a = find("{\"storefront_order_id\":null,\"order_name\":\"#2003\"}", &rc, &st);
+	is_int(rc, 0, "find_returns by order name only");
+	is_int(a ? (long long)json_object_array_length(a) : -1, 4, "the same four");
+	is_str(jp(a, "0.id"), ids[1], "oldest first");
+	json_object_put(a);
+
+	a = find("{\"storefront_order_id\":\"" O_NONE "\",\"order_name\":\"#2004\"}", &rc, &st);
+	is_int(rc, 0, "an order without returns: not an error");
+	is_int(a ? (long long)json_object_array_length(a) : -1, 0, "{\"returns\": []}");
+	json_object_put(a);
+
+	a = find("{\"storefront_order_id\":null,\"order_name\":null}", &rc, &st);
+	is_int(rc, BH_EREJECT, "a query without order: refused");
+	is_str(st.code, "BAD_QUERY", "code BAD_QUERY");
+	json_object_put(a);
+	a = find("{\"storefront_order_id\":\"12x\"}", &rc, &st);
+	is_int(rc, BH_EREJECT, "a malformed order id: refused");
+	json_object_put(a);
 }
 
 static void test_transport(void)
@@ -790,13 +931,13 @@ int main(void)
 	setenv("BH_TEST_LOOP_SLOW_KEY", SLOW_KEY, 1);
 	setenv("BH_TEST_LOOP_BAD_KEY", "not-a-key", 1);
 	setenv("BH_TEST_LOOP_SECRET", SECRET, 1);
-	setenv("BH_TEST_LOOP_SECRET_OLD", SECRET_OLD, 1);
+	setenv("BH_TEST_LOOP_SECRET_PREVIOUS", SECRET_PREVIOUS, 1);
 	snprintf(conf, sizeof(conf),
 		 "[endpoint loop]\nplugin = loop\napi_key_env = BH_TEST_LOOP_KEY\n"
 		 "base_url = http://127.0.0.1:%d/api\npoll = false\nlookback = 300d\npage_size = 2\n"
 		 "retries = 3\nretry_backoff = 50ms\ntimeout = 1s\nrate_limit = 6000\nrate_burst = 100\n"
 		 "webhook_path = /webhooks/loop\nwebhook_secret_env = BH_TEST_LOOP_SECRET\n"
-		 "webhook_secret_old_env = BH_TEST_LOOP_SECRET_OLD\n\n"
+		 "webhook_secret_previous_env = BH_TEST_LOOP_SECRET_PREVIOUS\n\n"
 		 "[endpoint loop-slow]\nplugin = loop\napi_key_env = BH_TEST_LOOP_SLOW_KEY\n"
 		 "base_url = http://127.0.0.1:%d/api/\npoll = false\n\n"
 		 "[endpoint loop-bad]\nplugin = loop\napi_key_env = BH_TEST_LOOP_BAD_KEY\n"
@@ -812,7 +953,8 @@ int main(void)
 		return done_testing();
 	}
 	static void (*const parts[])(void) = {test_diagnostics, test_poll, test_webhooks,
-					      test_actions, test_transport, test_limiter};
+					      test_actions, test_find_returns, test_transport,
+					      test_limiter};
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		int64_t t0 = tap_mono_ms();
 		parts[i]();

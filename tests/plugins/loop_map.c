@@ -115,6 +115,8 @@ static void test_created_2020(void)
 	       "no refunds yet");
 	is_str(jpath(b, "exchange"), "(null)", "no exchange");
 	is_str(jpath(b, "flagged"), "false", "not flagged");
+	is_str(jpath(b, "processed"), "(null)",
+	       "processed null: the 2020 payload has neither was_processed nor outcomes");
 	check_invariant(b, "2020 created");
 	json_object_put(b);
 	bh_loop_recs_free(&rs);
@@ -142,9 +144,42 @@ static void test_updated_closed_2020(void)
 	is_str(jpath(b, "refunds.0.gateway"), "manual", "refund gateway as reported");
 	is_str(jpath(b, "refunds.0.amount"), "0.00", "refund amount as reported");
 	is_str(jpath(b, "totals.refund"), "0.13", "refund total");
+	is_str(jpath(b, "processed"), "(null)",
+	       "processed null: closed, but the payload does not say whether it was processed");
 	check_invariant(b, "2020 closed");
 	json_object_put(b);
 	bh_loop_recs_free(&rs);
+
+	/* the same closed return with the members newer Loop data carries (3P warehouse
+	 * schemas; the simulator's shape): processed follows them */
+	static const struct {
+		const char *members, *want, *what;
+	} pv[] = {
+		{"\"was_processed\":false,\"outcomes\":{\"return_processed\":null}", "false",
+		 "closed with Loop's close: was_processed false -> processed false"},
+		{"\"outcomes\":{\"return_processed\":null,\"refund_processed\":null}", "false",
+		 "outcomes without return_processed -> false"},
+		{"\"was_processed\":true", "true", "was_processed true -> true"},
+		{"\"outcomes\":{\"return_processed\":\"2020-10-29T16:07:40+00:00\"}", "true",
+		 "outcomes.return_processed set -> true"},
+		{"\"was_processed\":\"yes\"", "(null)", "a was_processed that is not a boolean: unknown"},
+	};
+	for (size_t i = 0; i < sizeof(pv) / sizeof(pv[0]); i++) {
+		json_object *c = NULL, *add = NULL;
+		char text[256];
+		json_object_deep_copy(lr, &c, NULL);
+		snprintf(text, sizeof(text), "{%s}", pv[i].members);
+		add = json_tokener_parse(text);
+		json_object_object_foreach(add, k, v)
+			json_object_object_add(c, k, json_object_get(v));
+		json_object *m = NULL;
+		is_int(bh_loop_map_return(c, "return.closed", false, NULL, &info, &m, err, sizeof(err)),
+		       0, "maps with %s", pv[i].members);
+		is_str(jpath(m, "processed"), pv[i].want, "%s", pv[i].what);
+		json_object_put(m);
+		json_object_put(add);
+		json_object_put(c);
+	}
 
 	/* the same payload delivered again gives the same keys (one record in the engine) */
 	struct bh_loop_recs rs2 = {0};
@@ -182,6 +217,7 @@ static void test_list_2019(void)
 	is_str(jpath(b, "lines.0.portal_line_ids.0"), "38172886", "Loop line id");
 	is_str(jpath(b, "lines.0.price"), "56.00", "unit price");
 	is_str(jpath(b, "totals.total"), "88.40", "header total passed through as published");
+	is_str(jpath(b, "processed"), "(null)", "the 2019 list carries no processing member: null");
 	is_str(jpath(b, "created_at"), "2019-07-08T02:55:28Z", "created_at");
 	json_object_put(b);
 	bh_loop_recs_free(&rs);

@@ -76,6 +76,13 @@ struct bh_erp_ops {
 	 *  BH_ENOENT when the transaction itself does not exist. May be NULL. */
 	int (*related_transactions)(void *ctx, const char *ref, char **out,
 				    struct bh_status *st);
+
+	/** Read-only: do these items exist? query = {"skus": ["TEE-BLK-M", ...]}. BH_OK
+	 *  with *out = {"items": [{"sku": str, "internal_id": str}, ...]} when every SKU is
+	 *  known; BH_EREJECT with code "UNKNOWN_SKU" naming every unknown SKU and the item
+	 *  field searched otherwise. Lets a flow refuse an order before writing anything for
+	 *  it (sdk/RECORDS.md, "check_items"). May be NULL. */
+	int (*check_items)(void *ctx, const char *query, char **out, struct bh_status *st);
 };
 
 #ifdef __cplusplus
