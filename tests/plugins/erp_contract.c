@@ -780,7 +780,7 @@ static void gift_card_order(void)
 {
 	char so[32] = "", ra[32] = "", p[160];
 	struct bh_status st;
-	json_object *r, *lines;
+	json_object *r, *lines = NULL;
 #define GC_LINES "[{\"sku\":\"CAP\",\"quantity\":1,\"rate\":\"25.00\",\"amount\":\"25.00\",\"tax\":\"2.00\"}]"
 #define GC_ADJ ",\"tenders\":[{\"kind\":\"gift_card\",\"amount\":\"27.00\"}],\"adjustments\":[{\"kind\":\"gift_card\"," \
 	       "\"item\":\"%s\",\"amount\":\"-27.00\",\"memo\":\"gift card\"}]"
@@ -849,7 +849,7 @@ static void gift_card_order(void)
 static void check_items(void)
 {
 	struct bh_status st;
-	json_object *r, *items;
+	json_object *r, *items = NULL;
 	if (erp->size < offsetof(struct bh_erp_ops, check_items) + sizeof(erp->check_items) ||
 	    !erp->check_items) {
 		ok(0, "check_items is offered");
