@@ -175,7 +175,8 @@ static void scan_dir(struct bh_loader *ld, const char *dir, lt_dladvise adv)
 		names[n++] = strdup(de->d_name);
 	}
 	closedir(dp);
-	qsort(names, n, sizeof(*names), cmp_str);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		char path[4096];
 		struct stat st;

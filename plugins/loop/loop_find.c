@@ -327,7 +327,8 @@ int bh_loop_find_returns(void *ctx, const char *query, char **out, struct bh_sta
 	}
 	if (rc != 0)
 		goto out;
-	qsort(fd.f, fd.n, sizeof(*fd.f), by_created);
+	if (fd.n > 1)
+		qsort(fd.f, fd.n, sizeof(*fd.f), by_created);
 	res = json_object_new_object();
 	arr = json_object_new_array();
 	json_object_object_add(res, "returns", arr);

@@ -409,7 +409,8 @@ int bh_nsr_related(void *ctx, const char *text, char **out, struct bh_status *st
 	}
 	if ((rc = bh_nsr_items_skus(c, &ids, st)) != BH_OK)
 		goto out;
-	qsort(ns.v, ns.n, sizeof(*ns.v), cmp_node);
+	if (ns.n > 1)
+		qsort(ns.v, ns.n, sizeof(*ns.v), cmp_node);
 	o = json_object_new_object();
 	txs = json_object_new_array();
 	if (!o || !txs)

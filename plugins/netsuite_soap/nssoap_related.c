@@ -440,7 +440,8 @@ int bh_nss_related(void *ctx, const char *ref, char **out, struct bh_status *st)
 		if ((rc = search_all(c, crit_exchanges_of, root.external_id, keep_child, &kx, st)) != BH_OK)
 			goto out;
 	}
-	qsort(ns.v, ns.n, sizeof(*ns.v), cmp_node);
+	if (ns.n > 1)
+		qsort(ns.v, ns.n, sizeof(*ns.v), cmp_node);
 	if ((rc = related_json(c, &ns, &root, root_type, &o, st)) == BH_OK)
 		rc = bh_nss_json_out(o, out);
 out:
