@@ -54,13 +54,10 @@ static int ra_init(bh_instance *inst, const struct bh_host *host, void **ctx)
 static int ra_configure(void *ctx)
 {
 	struct racancel *f = ctx;
-	int rc = f->host->endpoint(f->inst, f->portal_name, BH_CAP_PORTAL, &f->portal);
-	if (rc != 0) {
-		bh_plg_error(f->host, f->inst, "portal = %s: %s", f->portal_name,
-			     rc == BH_ENOTSUP ? "that endpoint offers no 'portal' capability"
-					      : "no such endpoint (or it is disabled)");
-		return BH_ECONFIG;
-	}
+	int rc = bh_lc_endpoint(f->host, f->inst, "portal", f->portal_name, BH_CAP_PORTAL,
+				&f->portal);
+	if (rc != 0)
+		return rc;
 	const struct bh_portal_ops *ops = f->portal.ops;
 	if (!ops->get_return || !ops->cancel) {
 		bh_plg_error(f->host, f->inst, "portal = %s: its portal capability cannot read or "

@@ -161,3 +161,17 @@ void bh_lc_fail(const struct bh_host *h, bh_result *res, int rc, const struct bh
 		break;
 	}
 }
+
+int bh_lc_endpoint(const struct bh_host *h, bh_instance *inst, const char *key,
+		   const char *name, const char *cap, struct bh_cap *out)
+{
+	int rc = h->endpoint(inst, name, cap, out);
+	if (rc == 0)
+		return BH_OK;
+	if (rc == BH_ENOTSUP)
+		bh_plg_error(h, inst, "%s = %s: that endpoint offers no '%s' capability", key, name,
+			     cap);
+	else
+		bh_plg_error(h, inst, "%s = %s: no such endpoint (or it is disabled)", key, name);
+	return BH_ECONFIG;
+}

@@ -72,6 +72,11 @@ bool bh_lc_state_final(const char *state);
 void bh_lc_fail(const struct bh_host *h, bh_result *res, int rc, const struct bh_status *st,
 		int64_t auth_retry_ms, const char *what);
 
+/** Look up the endpoint instance `name` (the flow's setting `key`) offering capability
+ *  `cap` into *out. 0, or BH_ECONFIG after logging "<key> = <name>: <why>". */
+int bh_lc_endpoint(const struct bh_host *h, bh_instance *inst, const char *key,
+		   const char *name, const char *cap, struct bh_cap *out);
+
 /** The name of a BH_E* code ("BH_ERETRY"...), for messages. */
 const char *bh_lc_errname(int rc);
 

@@ -75,13 +75,10 @@ static int rc_init(bh_instance *inst, const struct bh_host *host, void **ctx)
 static int rc_configure(void *ctx)
 {
 	struct rcancel *f = ctx;
-	int rc = f->host->endpoint(f->inst, f->erp_name, BH_CAP_ERP, &f->erp);
-	if (rc != 0) {
-		bh_plg_error(f->host, f->inst, "erp = %s: %s", f->erp_name,
-			     rc == BH_ENOTSUP ? "that endpoint offers no 'erp' capability"
-					      : "no such endpoint (or it is disabled)");
-		return BH_ECONFIG;
-	}
+	int rc = bh_lc_endpoint(f->host, f->inst, "erp", f->erp_name, BH_CAP_ERP,
+				&f->erp);
+	if (rc != 0)
+		return rc;
 	const struct bh_erp_ops *ops = f->erp.ops;
 	if (!ops->get_return_authorization || !ops->close_return_authorization) {
 		bh_plg_error(f->host, f->inst, "erp = %s: its erp capability cannot read or close "

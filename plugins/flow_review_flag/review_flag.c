@@ -55,13 +55,10 @@ static int rf_init(bh_instance *inst, const struct bh_host *host, void **ctx)
 static int rf_configure(void *ctx)
 {
 	struct rflag *f = ctx;
-	int rc = f->host->endpoint(f->inst, f->portal_name, BH_CAP_PORTAL, &f->portal);
-	if (rc != 0) {
-		bh_plg_error(f->host, f->inst, "portal = %s: %s", f->portal_name,
-			     rc == BH_ENOTSUP ? "that endpoint offers no 'portal' capability"
-					      : "no such endpoint (or it is disabled)");
-		return BH_ECONFIG;
-	}
+	int rc = bh_lc_endpoint(f->host, f->inst, "portal", f->portal_name, BH_CAP_PORTAL,
+				&f->portal);
+	if (rc != 0)
+		return rc;
 	const struct bh_portal_ops *pops = f->portal.ops;
 	if (!pops->get_return || !pops->flag) {
 		bh_plg_error(f->host, f->inst, "portal = %s: its portal capability cannot read or "
@@ -69,13 +66,10 @@ static int rf_configure(void *ctx)
 		return BH_ECONFIG;
 	}
 	if (f->erp_name) {
-		rc = f->host->endpoint(f->inst, f->erp_name, BH_CAP_ERP, &f->erp);
-		if (rc != 0) {
-			bh_plg_error(f->host, f->inst, "erp = %s: %s", f->erp_name,
-				     rc == BH_ENOTSUP ? "that endpoint offers no 'erp' capability"
-						      : "no such endpoint (or it is disabled)");
-			return BH_ECONFIG;
-		}
+		rc = bh_lc_endpoint(f->host, f->inst, "erp", f->erp_name, BH_CAP_ERP,
+				    &f->erp);
+		if (rc != 0)
+			return rc;
 		const struct bh_erp_ops *eops = f->erp.ops;
 		if (!eops->get_return_authorization) {
 			bh_plg_error(f->host, f->inst, "erp = %s: its erp capability cannot read "

@@ -25,6 +25,7 @@
 #include <json-c/json.h>
 
 #include "../common/money.h"
+#include "../common/text.h"
 #include "nsr.h"
 
 /* ------------------------------------------------------------------ check_items */
@@ -216,23 +217,6 @@ out:
 	return rc;
 }
 
-static void canon_status(const char *text, char *buf, size_t len)
-{
-	size_t w = 0;
-	bool sep = false;
-	for (const char *p = text ? text : ""; *p && w + 2 < len; p++) {
-		if (isalnum((unsigned char)*p)) {
-			if (sep && w > 0)
-				buf[w++] = '_';
-			sep = false;
-			buf[w++] = (char)tolower((unsigned char)*p);
-		} else {
-			sep = true;
-		}
-	}
-	buf[w] = '\0';
-}
-
 static struct json_object *money_or_null(struct json_object *o, const char *key)
 {
 	int64_t v;
@@ -274,7 +258,7 @@ static struct json_object *tx_json(struct nodes *ns, const struct node *x, const
 	json_object_object_add(t, "type", json_object_new_string(types[x->type].type));
 	json_object_object_add(t, "tran_id", str_or_null(bh_nsr_jstr(r, "tranId")));
 	struct json_object *so = bh_nsr_jobj(r, "status");
-	canon_status(so ? bh_nsr_jstr(so, "refName") : NULL, status, sizeof(status));
+	bh_plug_snake(so ? bh_nsr_jstr(so, "refName") : NULL, status, sizeof(status));
 	json_object_object_add(t, "status", status[0] ? json_object_new_string(status) : NULL);
 	const char *date = bh_nsr_jstr(r, "tranDate");
 	json_object_object_add(t, "date", date ? json_object_new_string_len(date, strlen(date) > 10 ? 10 : (int)strlen(date)) : NULL);

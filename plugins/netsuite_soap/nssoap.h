@@ -243,9 +243,6 @@ int bh_nss_dec_qty(const char *s, int64_t *qty);
 int bh_nss_time_parse(const char *s, int64_t *ms);
 /** RFC 3339 UTC: with_ms false "2026-11-01T10:00:00Z", true "2026-11-01T10:00:00.123Z". */
 char *bh_nss_time_fmt(int64_t ms, bool with_ms, char *buf, size_t len);
-/** Canonical status of a transaction's status text: lower case, words joined with '_'
- *  ("Pending Refund/Partially Received" -> "pending_refund_partially_received"). */
-void bh_nss_status_canon(const char *text, char *buf, size_t len);
 
 /* ------------------------------------------------------------------ search (nssoap_search.c) */
 

@@ -30,6 +30,7 @@
 
 #include <json-c/json.h>
 
+#include "../common/text.h"
 #include "nssoap.h"
 
 enum feed { F_RECEIPTS, F_CLOSED, F_FLAGS };
@@ -166,7 +167,7 @@ static struct json_object *ra_record(const struct bh_nss *c, const struct bh_nss
 	char status[80], tbuf[40];
 	const char *flag = bh_nss_rec_cf(r, c->flag_field);
 	struct json_object *o = json_object_new_object();
-	bh_nss_status_canon(r->status, status, sizeof(status));
+	bh_plug_snake(r->status, status, sizeof(status));
 	json_object_object_add(o, "schema", json_object_new_string("erp-ra/1"));
 	json_object_object_add(o, "internal_id", json_object_new_string(r->internal_id ? r->internal_id : ""));
 	json_object_object_add(o, "external_id", json_object_new_string(r->external_id));

@@ -21,6 +21,7 @@
 #include <json-c/json.h>
 
 #include "../common/money.h"
+#include "../common/text.h"
 #include "nssoap.h"
 
 static struct json_object *jmoney(int64_t cents)
@@ -54,7 +55,7 @@ static int so_json(struct bh_nss *c, const struct bh_nss_rec *r, struct json_obj
 		rc = BH_ENOMEM;
 		goto out;
 	}
-	bh_nss_status_canon(r->status, status, sizeof(status));
+	bh_plug_snake(r->status, status, sizeof(status));
 	const char *sid = bh_nss_rec_cf(r, c->shopify_field);
 	json_object_object_add(o, "internal_id", json_object_new_string(r->internal_id ? r->internal_id : ""));
 	json_object_object_add(o, "external_id", r->external_id ? json_object_new_string(r->external_id) : NULL);

@@ -178,25 +178,6 @@ char *bh_nss_time_fmt(int64_t ms, bool with_ms, char *buf, size_t len)
 	return buf;
 }
 
-void bh_nss_status_canon(const char *text, char *buf, size_t len)
-{
-	size_t w = 0;
-	bool sep = false;
-	if (!len)
-		return;
-	for (const char *p = text ? text : ""; *p && w + 1 < len; p++) {
-		if (isalnum((unsigned char)*p)) {
-			if (sep && w > 0 && w + 2 < len)
-				buf[w++] = '_';
-			sep = false;
-			buf[w++] = (char)tolower((unsigned char)*p);
-		} else {
-			sep = true;
-		}
-	}
-	buf[w] = '\0';
-}
-
 /* ------------------------------------------------------------------ records */
 
 void bh_nss_rec_clear(struct bh_nss_rec *r)

@@ -23,6 +23,7 @@
 #include <json-c/json.h>
 
 #include "../common/money.h"
+#include "../common/text.h"
 #include "nssoap.h"
 
 /* ------------------------------------------------------------------ check_items */
@@ -298,7 +299,7 @@ static int related_json(struct bh_nss *c, struct nodes *ns, struct bh_nss_rec *r
 		json_object_object_add(t, "external_id", jstr_or_null(r->external_id));
 		json_object_object_add(t, "type", json_object_new_string(x->type));
 		json_object_object_add(t, "tran_id", jstr_or_null(r->tran_id));
-		bh_nss_status_canon(r->status, status, sizeof(status));
+		bh_plug_snake(r->status, status, sizeof(status));
 		json_object_object_add(t, "status", status[0] ? json_object_new_string(status) : NULL);
 		if (r->tran_date_ms) {
 			bh_nss_time_fmt(r->tran_date_ms, false, tbuf, sizeof(tbuf));

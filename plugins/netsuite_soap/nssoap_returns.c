@@ -26,6 +26,7 @@
 #include <json-c/json.h>
 
 #include "../common/money.h"
+#include "../common/text.h"
 #include "nssoap.h"
 
 /* ------------------------------------------------------------------ documents */
@@ -297,7 +298,7 @@ int bh_nss_ra_json(struct bh_nss *c, const struct bh_nss_rec *ra, struct json_ob
 	size_t pl = strlen(c->ra_prefix);
 	const char *rid = ra->external_id && !strncmp(ra->external_id, c->ra_prefix, pl)
 				  ? ra->external_id + pl : NULL;
-	bh_nss_status_canon(ra->status, status, sizeof(status));
+	bh_plug_snake(ra->status, status, sizeof(status));
 	json_object_object_add(o, "internal_id", json_object_new_string(ra->internal_id ? ra->internal_id : ""));
 	json_object_object_add(o, "external_id", ra->external_id ? json_object_new_string(ra->external_id) : NULL);
 	json_object_object_add(o, "type", json_object_new_string("return_authorization"));

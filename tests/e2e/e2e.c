@@ -526,6 +526,18 @@ bool e2e_wait(struct e2e *t, int timeout_ms, bool (*cond)(struct e2e *, void *),
 
 /* ------------------------------------------------------------------ the shopper */
 
+/* The order's first 8 line ids and SKUs from the simulator's line_items. */
+static void take_lines(struct e2e_order *o, json_object *lines)
+{
+	for (size_t i = 0; lines && i < json_object_array_length(lines) && i < 8; i++) {
+		json_object *l = json_object_array_get_idx(lines, i);
+		snprintf(o->line_id[i], sizeof(o->line_id[i]), "%" PRId64,
+			 json_object_get_int64(e2e_get(l, "id")));
+		snprintf(o->sku[i], sizeof(o->sku[i]), "%s", e2e_str(l, "sku") ? e2e_str(l, "sku") : "");
+		o->n_lines++;
+	}
+}
+
 int e2e_order_create(struct e2e *t, const char *order_json, struct e2e_order *o)
 {
 	json_object *r = NULL;
@@ -546,13 +558,7 @@ int e2e_order_create(struct e2e *t, const char *order_json, struct e2e_order *o)
 		return -1;
 	}
 	json_object *lines = e2e_get(r, "line_items");
-	for (size_t i = 0; lines && i < json_object_array_length(lines) && i < 8; i++) {
-		json_object *l = json_object_array_get_idx(lines, i);
-		snprintf(o->line_id[i], sizeof(o->line_id[i]), "%" PRId64,
-			 json_object_get_int64(e2e_get(l, "id")));
-		snprintf(o->sku[i], sizeof(o->sku[i]), "%s", e2e_str(l, "sku") ? e2e_str(l, "sku") : "");
-		o->n_lines++;
-	}
+	take_lines(o, lines);
 	json_object_put(r);
 	return 0;
 }
@@ -1266,13 +1272,7 @@ int e2e_order_find(struct e2e *t, const char *name, struct e2e_order *o)
 	json_object *ord = e2e_get(r, "orders.0"), *lines = e2e_get(ord, "line_items");
 	snprintf(o->id, sizeof(o->id), "%" PRId64, json_object_get_int64(e2e_get(ord, "id")));
 	snprintf(o->name, sizeof(o->name), "%s", e2e_str(ord, "name") ? e2e_str(ord, "name") : "");
-	for (size_t i = 0; lines && i < json_object_array_length(lines) && i < 8; i++) {
-		json_object *l = json_object_array_get_idx(lines, i);
-		snprintf(o->line_id[i], sizeof(o->line_id[i]), "%" PRId64,
-			 json_object_get_int64(e2e_get(l, "id")));
-		snprintf(o->sku[i], sizeof(o->sku[i]), "%s", e2e_str(l, "sku") ? e2e_str(l, "sku") : "");
-		o->n_lines++;
-	}
+	take_lines(o, lines);
 	json_object_put(r);
 	return 0;
 }

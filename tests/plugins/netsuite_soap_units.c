@@ -14,6 +14,7 @@
 #include <libxml/tree.h>
 #include <libxml/xmlschemas.h>
 
+#include "../../plugins/common/text.h"
 #include "../../plugins/netsuite_soap/nssoap.h"
 #include "../../plugins/netsuite_soap/nssoap_tba.h"
 #include "tap.h"
@@ -136,9 +137,9 @@ static void times(void)
 	is_int(bh_nss_time_parse("2026-11-01", &ms), 0, "a date parses");
 	is_int(bh_nss_time_parse("yesterday", &ms), BH_EINVAL, "garbage is refused");
 	char st[80];
-	bh_nss_status_canon("Pending Refund/Partially Received", st, sizeof(st));
+	bh_plug_snake("Pending Refund/Partially Received", st, sizeof(st));
 	is_str(st, "pending_refund_partially_received", "canonical status of a compound one");
-	bh_nss_status_canon("Closed", st, sizeof(st));
+	bh_plug_snake("Closed", st, sizeof(st));
 	is_str(st, "closed", "canonical status closed");
 }
 
